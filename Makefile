@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test venv venv-dev frontend migrate demo lint test-python test-frontend services clean
+
+run: venv frontend migrate demo  ## The platform on embedded defaults with demo data.
+	./scripts/run_local.sh
+
+test: venv-dev frontend services lint test-frontend test-python  ## The whole suite against real PostgreSQL and Redis.
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+venv-dev: $(VENV)/.installed-dev
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend/dist/.vite/manifest.json: frontend/node_modules/.installed $(shell find frontend/src -type f 2>/dev/null) frontend/vite.config.ts
+	cd frontend && npm run build
+
+frontend: frontend/dist/.vite/manifest.json
+
+migrate: venv
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v 0
+
+demo: venv
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py create_demo
+
+services: venv
+	./scripts/ensure_services.sh
+
+lint: venv-dev
+	$(VENV)/bin/ruff check .
+	test ! -e platform/__init__.py
+
+test-frontend: frontend
+	cd frontend && npm test
+
+test-python: venv-dev frontend services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var frontend/dist tests/artifacts

@@ -1,0 +1,1 @@
+"""Centers, projects, cases, mosaics, reads and regions: the records readers work on."""

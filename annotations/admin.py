@@ -1,0 +1,58 @@
+"""Django admin for centers, projects, memberships, cases, mosaics and reads."""
+
+from django.contrib import admin
+
+from annotations.models import Case, Center, Membership, Mosaic, Project, Read, Region
+
+
+@admin.register(Center)
+class CenterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "name", "created_at"]
+    search_fields = ["code", "name"]
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["slug", "name", "readers_per_mosaic", "blind_reading", "created_at"]
+    search_fields = ["slug", "name"]
+    filter_horizontal = ["centers"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["user", "project", "role", "center"]
+    list_filter = ["role", "project", "center"]
+    search_fields = ["user__username"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "project", "center", "patient_code", "diagnosis", "histopathology_confirmed"]
+    list_filter = ["project", "center", "diagnosis", "histopathology_confirmed"]
+    search_fields = ["code", "patient_code"]
+
+
+@admin.register(Mosaic)
+class MosaicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "case", "status", "width", "height", "um_per_px", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["checksum", "source_info", "pyramid_path", "thumbnail_path", "original_path"]
+
+
+@admin.register(Read)
+class ReadAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "mosaic", "reader", "status", "diagnosis", "submitted_at"]
+    list_filter = ["status"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["id", "read", "label", "provenance", "area_px", "version"]
+    list_filter = ["label", "provenance"]

@@ -1,0 +1,1 @@
+"""Reads of the database, scoped by who asks (the HackSoft ``selectors`` half)."""

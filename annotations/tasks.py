@@ -1,0 +1,14 @@
+"""Celery tasks of the annotations app."""
+
+import io
+
+from celery import shared_task
+from django.core.management import call_command
+
+
+@shared_task(name="annotations.run_management_command", queue="cpu", acks_late=True, max_retries=0)
+def run_management_command(argv: list[str]) -> str:
+    """Run ``manage.py argv…`` on a worker (the ``--queue`` convention); returns its output."""
+    out = io.StringIO()
+    call_command(*argv, stdout=out, stderr=out)
+    return out.getvalue()

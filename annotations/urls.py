@@ -1,0 +1,13 @@
+"""Page routes (the API lives in ``annotations.api.urls``)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import pages
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", pages.project_list, name="project-list"),
+    path("projects/<slug:slug>/", pages.case_list, name="case-list"),
+]

@@ -1,0 +1,2 @@
+// Styles and behaviour every page shares.
+import "../styles/base.css";

@@ -1,0 +1,1 @@
+"""Models, inference runs and training runs; the plain-PyTorch code lives in ``inference.ml``."""

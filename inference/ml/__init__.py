@@ -1,0 +1,1 @@
+"""Plain PyTorch: data, models, prediction, training, metrics. Never imports Django."""

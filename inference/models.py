@@ -1,0 +1,1 @@
+"""Model registry, inference and training runs arrive with the inference issue."""

@@ -1,0 +1,84 @@
+"""Shared fixtures: API clients per user, and a real Celery worker process.
+
+The worker is a separate ``celery worker`` process on the real Redis broker,
+connected to this session's test database (see ``config.settings.test``). Tests
+that hand work to it must commit their rows: mark them
+``@pytest.mark.django_db(transaction=True)``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture
+def api_client_for() -> Callable[[Any], APIClient]:
+    """``api_client_for(user)``: an API client logged in as ``user`` (None: anonymous)."""
+
+    def make(user: Any) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, django_db_blocker: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """One real worker for the session, consuming the cpu and gpu queues."""
+    from config.celery_app import app
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "RCM_TEST_WORKER": "1"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / f"celery-worker-{settings.RUN_ID}.log", "wb")  # noqa: SIM115
+    hostname = f"test-{settings.RUN_ID}@%h"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "cpu,gpu", "--concurrency", "1",
+         "--pool", "prefork", "--loglevel", "INFO", "--hostname", hostname, "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if worker.poll() is not None:
+                raise RuntimeError(f"celery worker exited with {worker.returncode}; see {log.name}")
+            if app.control.ping(timeout=1.0):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not answer within 90 s; see {log.name}")
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_up_run_artifacts() -> Iterator[None]:
+    """Remove this run's media files and broker/cache keys when the session ends."""
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(match=f"*rcmtest:{settings.RUN_ID}*", count=1000):
+            client.delete(key)
+    except Exception:  # noqa: BLE001,S110 - cleanup must never fail the run
+        pass
