@@ -1,9 +1,12 @@
 // Builds every page script into frontend/dist with a manifest that Django's
 // {% vite_entry %} tag reads; Django serves the files as static assets.
+import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
-// One entry per page script; add a page here when you add src/pages/<name>.ts.
-const pages = ["base"];
+// Every src/pages/<name>.ts is an entry point: adding a page needs no edit here.
+const pages = readdirSync("src/pages")
+  .filter((file) => file.endsWith(".ts"))
+  .map((file) => file.replace(/\.ts$/, ""));
 
 export default defineConfig({
   base: "/static/",

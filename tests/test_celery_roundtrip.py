@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from annotations.models import Center
-from annotations.tasks import run_management_command
+from annotations.tasks.commands import run_management_command
 from inference.tasks import worker_device
 
 

@@ -14,5 +14,10 @@ router.register("mosaics", views.MosaicViewSet, basename="mosaic")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    # Each area keeps its own routes; they come before the router so that nested
+    # paths such as mosaics/{id}/dzi.dzi are not taken for a detail route.
+    path("", include("annotations.api.ingest_urls")),
+    path("", include("annotations.api.tiles_urls")),
+    path("", include("annotations.api.reading_urls")),
     path("", include(router.urls)),
 ]

@@ -29,7 +29,7 @@ class PlatformCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.pop("queue", False):
-            from annotations.tasks import run_management_command
+            from annotations.tasks.commands import run_management_command
 
             argv = [a for a in self._argv if a != "--queue"]
             result = run_management_command.delay(argv)

@@ -1,0 +1,6 @@
+"""Celery tasks of the annotations app, one module per concern (autodiscovered here)."""
+
+from .commands import run_management_command
+from .ingest import *  # noqa: F403
+
+__all__ = ["run_management_command"]

@@ -1,0 +1,1 @@
+"""Ingest tasks (filled by the ingest issue)."""
