@@ -37,8 +37,8 @@ migrate: venv
 	mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v 0
 
-demo: venv
-	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py create_demo
+demo: migrate
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py create_demo | tee var/demo-logins.txt
 
 services: venv
 	./scripts/ensure_services.sh

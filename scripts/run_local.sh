@@ -25,5 +25,6 @@ pids+=($!)
 sleep 2
 echo
 echo "The RCM platform runs at http://127.0.0.1:8000  (Ctrl-C stops it)"
+[ -f var/demo-logins.txt ] && cat var/demo-logins.txt
 echo
 wait -n "${pids[@]}"

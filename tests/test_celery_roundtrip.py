@@ -26,3 +26,12 @@ def test_queued_management_command_writes_to_the_test_database(celery_worker_pro
     output = run_management_command.delay(["create_center", "QUEUED", "--name", "Queued center"]).get(timeout=60)
     assert "created center QUEUED" in output
     assert Center.objects.get(code="QUEUED").name == "Queued center"
+
+
+def test_each_declared_queue_routes_to_itself() -> None:
+    # A queue declared without its own exchange would silently route to the default (cpu) queue.
+    from config.celery_app import app
+
+    for name in ("cpu", "gpu"):
+        queue = app.amqp.queues[name]
+        assert (queue.exchange.name, queue.routing_key) == (name, name)

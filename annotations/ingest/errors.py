@@ -1,0 +1,5 @@
+"""The one error ingest raises: a reason a person can act on."""
+
+
+class IngestError(Exception):
+    """The source cannot become a mosaic; ``str(error)`` says why and what to do."""

@@ -1,0 +1,133 @@
+"""One source (a file or a VivaBlock folder) to a pyramid, a thumbnail and a record.
+
+``ingest_source`` runs the steps in order and returns what the Mosaic record needs;
+any refusal is an ``IngestError`` whose message is meant for the person who
+uploaded. The caller owns ``out_dir`` and removes it on failure; the files here
+are written atomically, so an interrupted run leaves nothing under a final name.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyvips
+
+from .errors import IngestError
+from .pyramid import DEFAULT_COMPRESSION, Compression, write_pyramid, write_thumbnail
+from .read import _first_line, load, to_gray8, um_per_px_from_metadata
+from .sniff import check_header, read_header
+from .vivablock import Grid, frames_in, grid_from_folder, is_vivablock, stitch
+
+PYRAMID_NAME = "pyramid.tiff"
+THUMBNAIL_NAME = "thumbnail.png"
+HASH_BLOCK = 4 * 1024**2
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestResult:
+    width: int
+    height: int
+    um_per_px: float
+    checksum: str
+    pyramid: Path
+    thumbnail: Path
+    source_info: dict[str, Any] = field(default_factory=dict)
+
+
+def sha256_of(source: Path) -> str:
+    """SHA-256 of a file, or of a VivaBlock folder's frames (name and bytes, in order)."""
+    digest = hashlib.sha256()
+    paths = frames_in(source) if source.is_dir() else [source]
+    for path in paths:
+        if source.is_dir():
+            digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as stream:
+            while block := stream.read(HASH_BLOCK):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def open_source(
+    source: Path, *, max_pixels: int, grid: Grid | None = None
+) -> tuple[pyvips.Image, dict[str, Any], float | None]:
+    """The source as one uchar band, what was done to it, and its own pixel size if stated."""
+    if source.is_dir():
+        if not is_vivablock(source):
+            raise IngestError(f"{source.name} is a folder without VivaBlock frames (v0000000.bmp …)")
+        grid = grid or grid_from_folder(source)
+        if grid is None:
+            raise IngestError(
+                f"{source.name}: a VivaBlock folder needs its grid: pass --grid COLUMNSxROWS "
+                "(and --serpentine if rows alternate) or put a vivablock.json next to the frames"
+            )
+        image, info = stitch(source, grid, max_pixels=max_pixels)
+        return image, info, None
+    header = read_header(source)
+    check_header(header, max_pixels=max_pixels)
+    # 16-bit data needs two passes (its brightest sample, then the scaling).
+    raw = load(source, header, sequential=header.bits_per_sample <= 8)
+    if (raw.width, raw.height) != (header.width, header.height):
+        raise IngestError(
+            f"the file's header says {header.width} x {header.height} but it decodes as {raw.width} x {raw.height}"
+        )
+    image, info = to_gray8(raw, header)
+    extension = source.suffix.lower().lstrip(".")
+    if extension and extension not in _EXTENSIONS[header.format]:
+        info["extension_mismatch"] = f"named .{extension} but the content is {header.format.upper()}; read as such"
+    return image, info, um_per_px_from_metadata(raw)
+
+
+_EXTENSIONS = {
+    "tiff": {"tif", "tiff", "btf", "tf8"},
+    "bigtiff": {"tif", "tiff", "btf", "tf8"},
+    "png": {"png"},
+    "jpeg": {"jpg", "jpeg", "jpe", "jfif"},
+    "bmp": {"bmp", "dib"},
+}
+
+
+def ingest_source(
+    source: Path,
+    out_dir: Path,
+    *,
+    max_pixels: int,
+    default_um_per_px: float,
+    grid: Grid | None = None,
+    compression: Compression = DEFAULT_COMPRESSION,
+    on_progress: Progress | None = None,
+) -> IngestResult:
+    report = on_progress or (lambda _percent: None)
+    report(1)
+    image, info, stated_um = open_source(source, max_pixels=max_pixels, grid=grid)
+    checksum = sha256_of(source)
+    report(5)
+    um_per_px = stated_um or default_um_per_px
+    info["um_per_px_source"] = "file metadata (resolution tags)" if stated_um else "project default"
+    info["pyramid"] = {"compression": compression.describe(), "tile_size": 256, "metadata_copied": False}
+    pyramid = out_dir / PYRAMID_NAME
+    thumbnail = out_dir / THUMBNAIL_NAME
+    try:
+        write_pyramid(
+            image,
+            pyramid,
+            um_per_px=um_per_px,
+            compression=compression,
+            on_progress=lambda percent: report(5 + percent * 90 // 100),
+        )
+        write_thumbnail(pyramid, thumbnail)
+    except pyvips.Error as error:
+        raise IngestError(f"the image data is truncated or corrupt: {_first_line(error)}") from error
+    report(100)
+    return IngestResult(
+        width=image.width,
+        height=image.height,
+        um_per_px=um_per_px,
+        checksum=checksum,
+        pyramid=pyramid,
+        thumbnail=thumbnail,
+        source_info=info,
+    )

@@ -1,0 +1,1 @@
+"""Reading: the geometry of regions (plain shapely, no Django models)."""

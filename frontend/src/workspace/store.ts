@@ -1,0 +1,104 @@
+// The regions of one layer, by id, with an R-tree over their boxes (rbush) so
+// that drawing and hit-testing touch only what is near, whatever the count.
+import RBush from "rbush";
+import { geometryArea, geometryBBox, orientGeometry, pointInGeometry } from "./geometry";
+import type { BBox, Region } from "./types";
+
+interface Entry {
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+  region: Region;
+}
+
+/** Fill in what the renderer relies on (box, area, ring orientation) whatever the source. */
+export function prepareRegion(region: Region): Region {
+  const geometry = orientGeometry(region.geometry);
+  return { ...region, geometry, bbox: geometryBBox(geometry), area_px: region.area_px ?? geometryArea(geometry) };
+}
+
+export class RegionStore {
+  private readonly entries = new Map<number, Entry>();
+  private readonly tree = new RBush<Entry>(16);
+  private readonly listeners = new Set<() => void>();
+  /** Bumped on every change: lets a renderer know its cache is stale. */
+  revision = 0;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: number): Region | undefined {
+    return this.entries.get(id)?.region;
+  }
+
+  all(): Region[] {
+    return [...this.entries.values()].map((entry) => entry.region);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.revision++;
+    for (const listener of this.listeners) listener();
+  }
+
+  private entryFor(region: Region): Entry {
+    const prepared = prepareRegion(region);
+    const [minX, minY, maxX, maxY] = prepared.bbox;
+    return { minX, minY, maxX, maxY, region: prepared };
+  }
+
+  /** Replace everything (bulk-loaded: faster to build and to query). */
+  load(regions: Region[]): void {
+    this.entries.clear();
+    this.tree.clear();
+    const entries = regions.map((region) => this.entryFor(region));
+    for (const entry of entries) this.entries.set(entry.region.id, entry);
+    this.tree.load(entries);
+    this.changed();
+  }
+
+  upsert(...regions: Region[]): void {
+    for (const region of regions) {
+      const old = this.entries.get(region.id);
+      if (old) this.tree.remove(old);
+      const entry = this.entryFor(region);
+      this.entries.set(region.id, entry);
+      this.tree.insert(entry);
+    }
+    if (regions.length) this.changed();
+  }
+
+  remove(...ids: number[]): void {
+    let removed = false;
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      this.tree.remove(entry);
+      this.entries.delete(id);
+      removed = true;
+    }
+    if (removed) this.changed();
+  }
+
+  /** Regions whose box meets ``bbox``, largest first (the order they are drawn in). */
+  search(bbox: BBox): Region[] {
+    const found = this.tree.search({ minX: bbox[0], minY: bbox[1], maxX: bbox[2], maxY: bbox[3] });
+    return found.map((entry) => entry.region).sort((a, b) => b.area_px - a.area_px || a.id - b.id);
+  }
+
+  /** The smallest region containing (x, y): the one a click means when regions overlap. */
+  hitTest(x: number, y: number): Region | null {
+    let best: Region | null = null;
+    for (const entry of this.tree.search({ minX: x, minY: y, maxX: x, maxY: y })) {
+      if (best && entry.region.area_px >= best.area_px) continue;
+      if (pointInGeometry(entry.region.geometry, x, y)) best = entry.region;
+    }
+    return best;
+  }
+}
