@@ -18,6 +18,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {  # type: ignore[misc]
     "data_folder_in": str(_queue_dir / "queue"),
     "data_folder_out": str(_queue_dir / "queue"),
     "processed_folder": str(_queue_dir / "processed"),
+    "control_folder": str(_queue_dir / "control"),
     "store_processed": False,
 }
 CELERY_RESULT_BACKEND = env.str("RCM_CELERY_RESULT_BACKEND", default=f"file://{_queue_dir / 'results'}")
