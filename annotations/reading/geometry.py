@@ -111,14 +111,20 @@ def _ring_array(ring: Any, where: str) -> np.ndarray:
         array = array[:-1]  # drop the closing point; shapely closes rings itself
     if len(np.unique(array, axis=0)) < 3:
         raise GeometryError(f"{where} needs at least 3 distinct points")
-    if _shoelace(array) == 0.0:
-        raise GeometryError(f"{where} has zero area")
+    if _collinear(array):
+        raise GeometryError(f"{where} has zero area (all its points lie on one line)")
     return array
 
 
-def _shoelace(points: np.ndarray) -> float:
-    x, y = points[:, 0], points[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+def _collinear(points: np.ndarray) -> bool:
+    """Whether every point lies on one line (a ring of zero area, whatever its order).
+
+    The signed shoelace area is no test: a bow-tie's two lobes cancel to zero.
+    """
+    offsets = points - points[0]
+    far = offsets[np.argmax((offsets**2).sum(axis=1))]
+    cross = offsets[:, 0] * far[1] - offsets[:, 1] * far[0]
+    return bool(np.abs(cross).max() <= 1e-9 * float((far**2).sum()))
 
 
 def _polygon_rings(coordinates: Any, where: str, budget: list[int]) -> list[np.ndarray]:

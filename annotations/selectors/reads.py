@@ -14,8 +14,11 @@ its reads there too. Subqueries (``Exists``) keep the querysets free of duplicat
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from annotations.models import Membership, Read, ReadStatus, Region
 from annotations.selectors.access import MANAGER_ROLES, AnyUser, _is_superuser
@@ -48,6 +51,41 @@ def reads_visible_to(*, user: AnyUser) -> QuerySet[Read]:
     )
     own = Q(reader_id=user.pk) & Q(mosaic__case__project__in=member_of)
     return Read.objects.filter(Q(mosaic__case__project__in=managed) | own | peer_visible)
+
+
+_ACCESS_SQL = """
+    SELECT m.role, p.blind_reading,
+           EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.reader_id = %(user)s),
+           EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.status <> %(submitted)s)
+    FROM annotations_read r
+    JOIN annotations_mosaic mo ON mo.id = r.mosaic_id
+    JOIN annotations_case c ON c.id = mo.case_id
+    JOIN annotations_project p ON p.id = c.project_id
+    LEFT JOIN annotations_membership m ON m.project_id = c.project_id AND m.user_id = %(user)s
+    WHERE r.id = %(read)s
+"""
+
+
+def read_is_visible_to(*, user: AnyUser, read: Read) -> bool:
+    """``reads_visible_to(user=user).filter(pk=read.pk).exists()``, in one cheap query.
+
+    The per-request path of every read and region endpoint (autosave included):
+    the queryset form costs more to compile than to run. The two must agree; a test
+    checks them against each other over a matrix of roles, statuses and protocols.
+    """
+    if _is_superuser(user):
+        return True
+    if not user.is_authenticated:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCESS_SQL, {"user": user.pk, "read": read.pk, "submitted": ReadStatus.SUBMITTED})
+        row = cursor.fetchone()
+    if row is None or row[0] is None:  # no such read, or not a member of its project
+        return False
+    role, blind, caller_reads_mosaic, mosaic_has_open_read = row
+    if role in MANAGER_ROLES or read.reader_id == user.pk:
+        return True
+    return bool(caller_reads_mosaic and (not blind or not mosaic_has_open_read))
 
 
 def reads_editable_by(*, user: AnyUser) -> QuerySet[Read]:
@@ -108,3 +146,76 @@ def regions_in_viewport(*, read: Read, bbox: BBox | None = None, min_area: float
     if min_area > 0:
         regions = regions.filter(area_px__gte=min_area)
     return regions
+
+
+REGION_ROW_FIELDS = (
+    "id", "label", "provenance", "version", "area_px", "min_x", "min_y", "max_x", "max_y",
+    "vertex_count", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def region_rows_in_viewport(
+    *, read: Read, bbox: BBox | None = None, min_area: float = 0
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The viewport's regions as plain rows and their geometry as JSON text (never decoded)."""
+    rows = list(
+        regions_in_viewport(read=read, bbox=bbox, min_area=min_area)
+        .annotate(geometry_text=Cast("geometry", output_field=TextField()))
+        .values(*REGION_ROW_FIELDS, "geometry_text")
+    )
+    return rows, [row.pop("geometry_text") for row in rows]
+
+
+def region_geometry_texts(*, read: Read, region_ids: list[int]) -> dict[int, str]:
+    """Geometry as JSON text for some regions of ``read``."""
+    texts = (
+        Region.objects.filter(read=read, pk__in=region_ids)
+        .annotate(geometry_text=Cast("geometry", output_field=TextField()))
+        .values_list("pk", "geometry_text")
+    )
+    return dict(texts)
+
+
+_UTC_ISO = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+_REGION_JSON_SQL = """
+    SELECT r.id, {updated},
+           json_build_object(
+               'id', r.id, 'read', r.read_id, 'label', r.label, {geometry}'provenance', r.provenance,
+               'version', r.version, 'area_px', r.area_px, 'area_mm2', r.area_px * %(scale)s,
+               'bbox', json_build_array(r.min_x, r.min_y, r.max_x, r.max_y), 'vertex_count', r.vertex_count,
+               'created_at', {created}, 'updated_at', {updated}
+           )::text
+    FROM annotations_region r
+    WHERE r.read_id = %(read)s {where}
+    ORDER BY r.area_px DESC, r.id
+"""
+
+
+def region_json_in_viewport(
+    *, read: Read, bbox: BBox | None = None, min_area: float = 0, mm2_per_px: float, with_geometry: bool = True
+) -> list[tuple[int, str, str]]:
+    """``(id, updated_at, region JSON text)`` of the viewport's regions, largest first, built by PostgreSQL.
+
+    The API's viewport endpoint is the hot path of the workspace (thousands of
+    regions of hundreds of vertices): the database writes each region's JSON
+    (geometry included, as stored), so Python neither decodes GeoJSON nor parses
+    timestamps; it only joins the texts. Same filter as ``regions_in_viewport``.
+    Without ``with_geometry`` the JSON has no ``geometry`` key (the caller adds one).
+    """
+    where = ""
+    params: dict[str, Any] = {"read": read.pk, "scale": mm2_per_px}
+    if bbox is not None:
+        where += " AND r.min_x <= %(max_x)s AND r.max_x >= %(min_x)s AND r.min_y <= %(max_y)s AND r.max_y >= %(min_y)s"
+        params.update(min_x=bbox.min_x, min_y=bbox.min_y, max_x=bbox.max_x, max_y=bbox.max_y)
+    if min_area > 0:
+        where += " AND r.area_px >= %(min_area)s"
+        params["min_area"] = min_area
+    sql = _REGION_JSON_SQL.format(
+        updated=_UTC_ISO.format("r.updated_at"),
+        created=_UTC_ISO.format("r.created_at"),
+        geometry="'geometry', r.geometry, " if with_geometry else "",
+        where=where,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())

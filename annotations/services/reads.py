@@ -51,7 +51,10 @@ def read_lock_for_write(*, read: Read, by: AbstractBaseUser, read_version: int |
     """The read, locked for this transaction, after the checks every write makes."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("read_lock_for_write must run inside a transaction")
-    locked = Read.objects.select_for_update(of=("self",)).select_related("mosaic__case__project").get(pk=read.pk)
+    locked = Read.objects.select_for_update().get(pk=read.pk)
+    # The mosaic (its size) does not change under a read; reuse the caller's copy when it has one.
+    if Read.mosaic.is_cached(read):
+        locked.mosaic = read.mosaic
     if locked.reader_id != by.pk:
         raise PermissionDenied("only the read's own reader can change it")
     if locked.status == ReadStatus.SUBMITTED:

@@ -2,5 +2,6 @@
 
 from .commands import run_management_command
 from .ingest import *  # noqa: F403
+from .reading import *  # noqa: F403
 
 __all__ = ["run_management_command"]

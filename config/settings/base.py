@@ -127,6 +127,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "annotations.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "annotations.api.pagination.PlatformPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -175,3 +180,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("RCM_LOG_LEVEL", default="INFO")},
 }
+
+# TILES (issue 3, deep-zoom serving: annotations/tiles, platform/nginx)
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+# Rendered tiles go to the "tiles" alias: Redis (a client-reusing backend) when REDIS_URL is
+# set, else the default cache (local memory). Environments that redefine CACHES without a
+# "tiles" alias fall back to "default" (annotations/tiles/cache.py).
+if REDIS_URL:
+    CACHES["tiles"] = {
+        "BACKEND": "annotations.tiles.redis_cache.TileRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "rcm",
+    }
+RCM_TILE_CACHE_ALIAS = env.str("RCM_TILE_CACHE_ALIAS", default="tiles" if REDIS_URL else "default")
+RCM_TILE_CACHE_TTL = env.int("RCM_TILE_CACHE_TTL", default=24 * 3600)
+# How long a worker trusts a tile-access decision: revoking access takes effect within this.
+RCM_TILE_ACCESS_TTL = env.float("RCM_TILE_ACCESS_TTL", default=60.0)
+RCM_TILE_ACCESS_DENY_TTL = env.float("RCM_TILE_ACCESS_DENY_TTL", default=5.0)
+RCM_TILE_JPEG_QUALITY = env.int("RCM_TILE_JPEG_QUALITY", default=90)
+RCM_TILE_BROWSER_MAX_AGE = env.int("RCM_TILE_BROWSER_MAX_AGE", default=3600)
+# /region answers 400 above this many output pixels.
+RCM_TILE_REGION_MAX_PIXELS = env.int("RCM_TILE_REGION_MAX_PIXELS", default=4096 * 4096)
+# nginx fast path (platform/nginx): signed tile URLs and the directory nginx serves them from.
+# Empty secret: pages get plain DZI URLs and every tile goes through Django.
+RCM_TILE_URL_SECRET = env.str("RCM_TILE_URL_SECRET", default="")
+RCM_TILE_URL_TTL = env.int("RCM_TILE_URL_TTL", default=15 * 60)
+RCM_TILE_DISK_CACHE_DIR = env.str("RCM_TILE_DISK_CACHE_DIR", default="")
+
+# INGEST (issue 3, mosaic ingest: annotations/ingest)
+# Lossless compression of the pyramids: none | packbits | lzw | deflate[:LEVEL[:horizontal]].
+# "none" is the fastest (benchmarks/README.md); "deflate:6:horizontal" saves ~17 % disk for 3-10x the CPU.
+RCM_PYRAMID_COMPRESSION = env.str("RCM_PYRAMID_COMPRESSION", default="none")

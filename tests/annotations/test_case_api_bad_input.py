@@ -69,3 +69,9 @@ def test_filter_cases_by_diagnosis(lead_client: Any) -> None:
     lead_client.post("/api/cases/", {**VALID, "diagnosis": "solar_lentigo"}, format="json")
     rows = lead_client.get("/api/cases/", {"diagnosis": "solar_lentigo"}).json()["results"]
     assert [r["code"] for r in rows] == ["C1"]
+
+
+def test_absurdly_nested_json_is_a_400_not_a_500(lead_client: Any) -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    response = lead_client.post("/api/cases/", data=body, content_type="application/json")
+    assert response.status_code == 400

@@ -1,0 +1,293 @@
+"""Reading API: assignment, reads, regions, history and GeoJSON (see READING_CONTRACT).
+
+Thin views: each parses with a serializer, finds the read through
+``annotations.selectors.reads`` (what the caller may not see is a 404, so blind
+reads do not exist for a peer), and hands writes to a service. Services raise
+``PermissionDenied`` (403), ``ValidationError`` (400) and ``ReadConflict`` (409,
+with the current versions so the page can offer a reload).
+"""
+
+import json
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, QuerySet
+from django.db.models.fields.json import KT
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotations.models import Provenance, Read, ReadRevision, ReadStatus, Region
+from annotations.reading.overview import simplified_geometries
+from annotations.selectors import access
+from annotations.selectors import reads as read_selectors
+from annotations.services import assignment, reads, regions
+from annotations.services.revisions import revision_state
+from annotations.vocabulary import FEATURE_LABEL_COLOURS, Diagnosis, FeatureLabel
+
+from . import reading_serializers as io
+from .pagination import PlatformPagination
+from .parsers import GeoJSONParser, SafeJSONParser
+
+
+class ReadingView(APIView):
+    """Base of every reading endpoint: a ``ReadConflict`` becomes a 409 with the current versions."""
+
+    parser_classes = [SafeJSONParser, GeoJSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, reads.ReadConflict):
+            return Response({"detail": exc.detail, **exc.current}, status=status.HTTP_409_CONFLICT)
+        return super().handle_exception(exc)
+
+    def visible_reads(self) -> QuerySet[Read]:
+        return read_selectors.reads_visible_to(user=self.request.user).select_related(
+            "mosaic__case__project", "reader"
+        )
+
+    def get_read(self, read_id: int) -> Read:
+        read = Read.objects.select_related("mosaic__case__project", "reader").filter(pk=read_id).first()
+        if read is None or not read_selectors.read_is_visible_to(user=self.request.user, read=read):
+            raise Http404("no such read")
+        return read
+
+    def viewer(self) -> io.Viewer:
+        return io.Viewer(self.request.user)
+
+    def parse(self, serializer_class: type, data: Any) -> dict[str, Any]:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class VocabularyView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "diagnoses": [{"value": c.value, "label": c.label} for c in Diagnosis],
+                "labels": [{"value": c.value, "label": c.label, "colour": FEATURE_LABEL_COLOURS[c]} for c in FeatureLabel],
+                "provenances": [{"value": c.value, "label": c.label} for c in Provenance],
+            }
+        )
+
+
+class MosaicAssignView(ReadingView):
+    @extend_schema(request=io.AssignInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, mosaic_id: int) -> Response:
+        mosaic = get_object_or_404(access.mosaics_visible_to(user=request.user), pk=mosaic_id)
+        data = self.parse(io.AssignInput, request.data)
+        if data.get("auto"):
+            created = assignment.read_assign_balanced(mosaic=mosaic, by=request.user)
+        else:
+            names = data["readers"]
+            found = {user.get_username(): user for user in get_user_model().objects.filter(username__in=names)}
+            missing = [name for name in names if name not in found]
+            if missing:
+                raise ValidationError({"readers": [f"not a reader of this project: {', '.join(missing)}"]})
+            created = assignment.read_assign(mosaic=mosaic, readers=[found[name] for name in names], by=request.user)
+        viewer = self.viewer()
+        created_reads = self.visible_reads().filter(pk__in=[read.pk for read in created])
+        return Response([io.read_dict(read, viewer, 0) for read in created_reads], status=status.HTTP_201_CREATED)
+
+
+class MosaicReadsView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, mosaic_id: int) -> Response:
+        mosaic = get_object_or_404(access.mosaics_visible_to(user=request.user), pk=mosaic_id)
+        viewer = self.viewer()
+        visible = self.visible_reads().filter(mosaic=mosaic).annotate(region_count=Count("regions"))
+        return Response([io.read_dict(read, viewer) for read in visible.order_by("assigned_at", "id")])
+
+
+class ReadListView(ReadingView):
+    """The caller's worklist, oldest first; leads add ``?all=1&project=slug`` for everyone's reads."""
+
+    def get_queryset(self) -> QuerySet[Read]:
+        params = self.request.query_params
+        wanted = params.get("status") or None
+        if wanted is not None and wanted not in ReadStatus.values:
+            raise ValidationError({"status": [f"status is one of {', '.join(ReadStatus.values)}"]})
+        if params.get("all") in ("1", "true"):
+            queryset = read_selectors.reads_of_managed_projects(user=self.request.user, project_slug=params.get("project"))
+            if wanted:
+                queryset = queryset.filter(status=wanted)
+        else:
+            queryset = read_selectors.worklist_for(user=self.request.user, status=wanted)
+            if params.get("project"):
+                queryset = queryset.filter(mosaic__case__project__slug=params["project"])
+        return queryset.select_related("mosaic__case__project", "reader").annotate(region_count=Count("regions"))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        paginator = PlatformPagination()
+        page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
+        viewer = self.viewer()
+        return paginator.get_paginated_response([io.read_dict(read, viewer) for read in page or []])
+
+
+class ReadDetailView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, read_id: int) -> Response:
+        return Response(io.read_dict(self.get_read(read_id), self.viewer()))
+
+    @extend_schema(request=io.ReadFieldsInput, responses=OpenApiTypes.OBJECT)
+    def patch(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        data = self.parse(io.ReadFieldsInput, request.data)
+        read_version = data.pop("read_version", None)
+        read = reads.read_update_fields(read=read, by=request.user, read_version=read_version, **data)
+        return Response(io.read_dict(read, self.viewer()))
+
+
+class ReadRegionsView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, read_id: int) -> HttpResponse:
+        read = self.get_read(read_id)
+        params = self.parse(io.BBoxInput, request.query_params)
+        bbox = read_selectors.BBox(*params["bbox"]) if "bbox" in params else None
+        tolerance = params.get("simplify", 0)
+        rows = read_selectors.region_json_in_viewport(
+            read=read, bbox=bbox, min_area=params.get("min_area", 0), mm2_per_px=io.region_scale(read),
+            with_geometry=tolerance == 0,
+        )  # fmt: skip
+        if tolerance > 0:
+            # Zoomed out: thinned outlines, cached per region state (annotations.reading.overview).
+            geometries = simplified_geometries(
+                [(region_id, updated) for region_id, updated, _ in rows],
+                tolerance,
+                lambda ids: read_selectors.region_geometry_texts(read=read, region_ids=ids),
+            )
+            texts = ['{"geometry": ' + geometry + ", " + row[2][1:] for row, geometry in zip(rows, geometries, strict=True)]
+        else:
+            texts = [text for _, _, text in rows]
+        body = f'{{"read_version": {read.version}, "results": [{", ".join(texts)}]}}'
+        return HttpResponse(body, content_type="application/json")
+
+    @extend_schema(request=io.RegionAddInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        data = self.parse(io.RegionAddInput, request.data)
+        result = regions.region_add(read=read, by=request.user, **data)
+        return Response(io.write_result_dict(result, io.region_scale(read)), status=status.HTTP_201_CREATED)
+
+
+class ReadEraseView(ReadingView):
+    @extend_schema(request=io.EraseInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        data = self.parse(io.EraseInput, request.data)
+        result = regions.region_erase(read=read, by=request.user, **data)
+        return Response(io.write_result_dict(result, io.region_scale(read)))
+
+
+class RegionDetailView(ReadingView):
+    def get_region(self, region_id: int) -> Region:
+        region = Region.objects.select_related("read__mosaic__case__project").filter(pk=region_id).first()
+        if region is None or not read_selectors.read_is_visible_to(user=self.request.user, read=region.read):
+            raise Http404("no such region")
+        return region
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, region_id: int) -> Response:
+        region = self.get_region(region_id)
+        return Response(io.region_dict(region, io.region_scale(region.read)))
+
+    @extend_schema(request=io.RegionUpdateInput, responses=OpenApiTypes.OBJECT)
+    def patch(self, request: Request, region_id: int) -> Response:
+        region = self.get_region(region_id)
+        data = self.parse(io.RegionUpdateInput, request.data)
+        updated = regions.region_update(region=region, by=request.user, **data)
+        return Response(io.region_dict(updated, io.region_scale(region.read)))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def delete(self, request: Request, region_id: int) -> Response:
+        region = self.get_region(region_id)
+        data = self.parse(io.RegionDeleteInput, request.query_params)
+        read = regions.region_delete(region=region, by=request.user, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={"X-Read-Version": str(read.version)})
+
+
+class ReadSubmitView(ReadingView):
+    @extend_schema(request=io.SubmitInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        data = self.parse(io.SubmitInput, request.data)
+        read = reads.read_submit(read=read, by=request.user, **data)
+        return Response(io.read_dict(read, self.viewer()))
+
+
+class ReadHistoryView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        identity = self.viewer().sees_identity(read)
+        revisions = (
+            ReadRevision.objects.filter(read=read)
+            .annotate(region_count=KT("snapshot__region_count"))
+            .values("number", "action", "created_by__username", "created_at", "region_count")
+            .order_by("-number")
+        )
+        return Response(
+            [
+                {
+                    "number": row["number"],
+                    "action": row["action"],
+                    "created_by": row["created_by__username"] if identity else None,
+                    "created_at": io.timestamp(row["created_at"]),
+                    "region_count": int(row["region_count"]) if row["region_count"] is not None else None,
+                }
+                for row in revisions
+            ]
+        )
+
+
+class ReadRevisionView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, read_id: int, number: int) -> Response:
+        read = self.get_read(read_id)
+        state = revision_state(read=read, number=number)
+        if state is None:
+            return Response({"detail": f"read {read.pk} has no revision {number}"}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"number": number, "snapshot": state})
+
+
+class ReadRestoreView(ReadingView):
+    @extend_schema(request=io.SubmitInput, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, read_id: int, number: int) -> Response:
+        read = self.get_read(read_id)
+        data = self.parse(io.SubmitInput, request.data)
+        read = reads.read_restore(read=read, number=number, by=request.user, **data)
+        return Response(io.read_dict(read, self.viewer()))
+
+
+class ReadGeoJSONView(ReadingView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, read_id: int) -> HttpResponse:
+        read = self.get_read(read_id)
+        rows, geometries = read_selectors.region_rows_in_viewport(read=read)
+        features = ", ".join(
+            '{"type": "Feature", "geometry": ' + geometry + ', "properties": '
+            + json.dumps({"label": row["label"], "provenance": row["provenance"], "region_id": row["id"]}) + "}"
+            for row, geometry in zip(rows, geometries, strict=True)
+        )
+        body = f'{{"type": "FeatureCollection", "read_version": {read.version}, "features": [{features}]}}'
+        response = HttpResponse(body, content_type="application/geo+json")
+        response["Content-Disposition"] = f'inline; filename="read-{read.pk}.geojson"'
+        return response
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def put(self, request: Request, read_id: int) -> Response:
+        read = self.get_read(read_id)
+        body = request.data
+        read_version = body.get("read_version") if isinstance(body, dict) else None
+        if read_version is not None and (isinstance(read_version, bool) or not isinstance(read_version, int)):
+            raise ValidationError({"read_version": ["must be an integer"]})
+        read = reads.read_import_geojson(read=read, collection=body, by=request.user, read_version=read_version)
+        return Response({"read_version": read.version, "count": read.regions.count()})
