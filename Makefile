@@ -39,6 +39,8 @@ migrate: venv
 
 demo: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py create_demo | tee var/demo-logins.txt
+# Synthetic mosaics with ground truth, only while the demo project has none (issue 3).
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py make_demo_mosaics --project demo --center NAP --if-empty
 
 services: venv
 	./scripts/ensure_services.sh

@@ -14,14 +14,14 @@ from typing import Any
 
 import pyvips
 
+from annotations.storage import PYRAMID_NAME, THUMBNAIL_NAME
+
 from .errors import IngestError
-from .pyramid import DEFAULT_COMPRESSION, Compression, write_pyramid, write_thumbnail
-from .read import _first_line, load, to_gray8, um_per_px_from_metadata
+from .pyramid import DEFAULT_COMPRESSION, Compression, write_pyramid
+from .read import load, to_gray8, um_per_px_from_metadata, vips_reason
 from .sniff import check_header, read_header
 from .vivablock import Grid, frames_in, grid_from_folder, is_vivablock, stitch
 
-PYRAMID_NAME = "pyramid.tiff"
-THUMBNAIL_NAME = "thumbnail.png"
 HASH_BLOCK = 4 * 1024**2
 
 Progress = Callable[[int], None]
@@ -75,6 +75,11 @@ def open_source(
             f"the file's header says {header.width} x {header.height} but it decodes as {raw.width} x {raw.height}"
         )
     image, info = to_gray8(raw, header)
+    pages = int(raw.get("n-pages")) if "n-pages" in raw.get_fields() else 1
+    if pages > 1:
+        info["conversions"].append(
+            f"first of {pages} pages read (the full resolution of a pyramid, or the first image of a stack)"
+        )
     extension = source.suffix.lower().lstrip(".")
     if extension and extension not in _EXTENSIONS[header.format]:
         info["extension_mismatch"] = f"named .{extension} but the content is {header.format.upper()}; read as such"
@@ -98,12 +103,14 @@ def ingest_source(
     default_um_per_px: float,
     grid: Grid | None = None,
     compression: Compression = DEFAULT_COMPRESSION,
+    checksum: str | None = None,
     on_progress: Progress | None = None,
 ) -> IngestResult:
+    """Pyramid and thumbnail of ``source`` in ``out_dir``; ``checksum`` skips re-hashing a known source."""
     report = on_progress or (lambda _percent: None)
     report(1)
     image, info, stated_um = open_source(source, max_pixels=max_pixels, grid=grid)
-    checksum = sha256_of(source)
+    checksum = checksum or sha256_of(source)
     report(5)
     um_per_px = stated_um or default_um_per_px
     info["um_per_px_source"] = "file metadata (resolution tags)" if stated_um else "project default"
@@ -114,13 +121,13 @@ def ingest_source(
         write_pyramid(
             image,
             pyramid,
+            thumbnail=thumbnail,
             um_per_px=um_per_px,
             compression=compression,
             on_progress=lambda percent: report(5 + percent * 90 // 100),
         )
-        write_thumbnail(pyramid, thumbnail)
     except pyvips.Error as error:
-        raise IngestError(f"the image data is truncated or corrupt: {_first_line(error)}") from error
+        raise IngestError(f"the image data is truncated or corrupt: {vips_reason(error)}") from error
     report(100)
     return IngestResult(
         width=image.width,

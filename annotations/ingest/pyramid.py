@@ -6,9 +6,11 @@ removed. The pyramid carries none of the source's metadata (``keep="none"``: no
 ImageDescription, Artist, EXIF, XMP or ICC — de-identification); the only tags it
 has are the ones written here: geometry, tiling and the pixel size.
 
-Compression is lossless: these are diagnostic images. The default was chosen by
-``benchmarks/ingest_benchmark.py`` among what this libvips build's libtiff offers
-(deflate, LZW; its libtiff has no ZSTD or WebP): see benchmarks/README.md.
+Compression is always lossless: these are diagnostic images. The default (none)
+was chosen by ``benchmarks/ingest_benchmark.py`` among what this libvips build's
+libtiff offers (deflate and LZW with or without predictor, PackBits; it has no
+ZSTD or WebP): see benchmarks/README.md. ``Compression.parse`` reads the setting
+``RCM_PYRAMID_COMPRESSION`` for sites that prefer disk to CPU.
 """
 
 import os
@@ -41,17 +43,34 @@ class Compression:
         level = f" level {self.level}" if self.level is not None else ""
         return f"{self.name}{level}, predictor {self.predictor}"
 
+    @classmethod
+    def parse(cls, text: str) -> "Compression":
+        """'none', 'packbits', 'lzw', 'deflate', 'deflate:6', 'deflate:6:horizontal', 'lzw::horizontal'."""
+        name, _, rest = text.strip().lower().partition(":")
+        level_text, _, predictor = rest.partition(":")
+        if name not in LOSSLESS_NAMES:
+            raise ValueError(f"{text!r}: the pyramid compression must be lossless, one of {', '.join(LOSSLESS_NAMES)}")
+        if predictor not in ("", "none", "horizontal"):
+            raise ValueError(f"{text!r}: the predictor must be 'none' or 'horizontal'")
+        level = int(level_text) if level_text else (1 if name == "deflate" else None)
+        return cls(name, predictor or "none", level)
 
-# Chosen by benchmarks/ingest_benchmark.py (see benchmarks/README.md).
+
+LOSSLESS_NAMES = ("none", "packbits", "lzw", "deflate")
+# What benchmarks/ingest_benchmark.py compares (this libvips build's libtiff has no ZSTD or WebP).
 LOSSLESS_CANDIDATES = (
     Compression("deflate", "horizontal", 1),
     Compression("deflate", "horizontal", 6),
     Compression("deflate", "none", 1),
     Compression("lzw", "horizontal"),
     Compression("lzw", "none"),
+    Compression("packbits"),
     Compression("none"),
 )
-DEFAULT_COMPRESSION = Compression("deflate", "horizontal", 1)
+# Chosen by the benchmark (benchmarks/README.md): on speckled RCM content every
+# lossless codec here costs 1.6-10x the time of an uncompressed save for at most 17 %
+# less disk (deflate level 6); the setting RCM_PYRAMID_COMPRESSION trades CPU for disk.
+DEFAULT_COMPRESSION = Compression("none")
 
 
 @contextmanager
@@ -63,6 +82,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        # mkstemp makes the file private; the web server and nginx must read it.
+        temporary.chmod(0o644)
         os.replace(temporary, final)
     finally:
         temporary.unlink(missing_ok=True)
@@ -72,18 +93,24 @@ def write_pyramid(
     image: pyvips.Image,
     destination: Path,
     *,
+    thumbnail: Path,
     um_per_px: float,
     compression: Compression = DEFAULT_COMPRESSION,
     on_progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Write ``image`` (one uchar band) as a tiled pyramidal BigTIFF at ``destination``."""
+    """Write ``image`` (one uchar band) as a tiled pyramidal BigTIFF, and its thumbnail PNG.
+
+    The thumbnail is read from the pyramid's small levels while the pyramid still has
+    its unique temporary name: libvips caches opened files by name, and a re-ingest
+    must never be served the previous pyramid.
+    """
     pixels_per_mm = 1000.0 / um_per_px
     # A fresh header: only geometry, band format and the pixel size we decided on.
     image = image.copy(xres=pixels_per_mm, yres=pixels_per_mm, interpretation="b-w")
     if on_progress is not None:
         image.set_progress(True)
         image.signal_connect("eval", lambda _image, progress: on_progress(int(progress.percent)))
-    with atomic_path(destination) as temporary:
+    with atomic_path(destination) as temporary, atomic_path(thumbnail) as thumbnail_temporary:
         image.tiffsave(
             str(temporary),
             tile=True,
@@ -95,9 +122,5 @@ def write_pyramid(
             resunit="cm",
             **compression.options(),
         )
-
-
-def write_thumbnail(pyramid: Path, destination: Path, *, size: int = THUMBNAIL_SIZE) -> None:
-    """A PNG no larger than ``size`` on its longer side, read from the pyramid's small levels."""
-    with atomic_path(destination) as temporary:
-        pyvips.Image.thumbnail(str(pyramid), size).pngsave(str(temporary), keep="none")
+        small = pyvips.Image.thumbnail(str(temporary), THUMBNAIL_SIZE)
+        small.pngsave(str(thumbnail_temporary), keep="none")

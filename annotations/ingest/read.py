@@ -31,17 +31,18 @@ def load(path: Path, header: Header, *, sequential: bool = True) -> pyvips.Image
         if header.format == "bmp":
             return _load_bmp(path, header)
         access = "sequential" if sequential else "random"
-        loader = {"png": pyvips.Image.pngload, "jpeg": pyvips.Image.jpegload}.get(
-            header.format, pyvips.Image.tiffload
-        )
+        loader = {"png": pyvips.Image.pngload, "jpeg": pyvips.Image.jpegload}.get(header.format, pyvips.Image.tiffload)
         return loader(str(path), access=access, fail_on="error")
     except pyvips.Error as error:
-        raise IngestError(f"the {header.format.upper()} file cannot be read: {_first_line(error)}") from error
+        raise IngestError(f"the {header.format.upper()} file cannot be read: {vips_reason(error)}") from error
 
 
 def _load_bmp(path: Path, header: Header) -> pyvips.Image:
-    # The header was checked against the pixel limit already; let Pillow decode this size.
-    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, header.pixels + 1)
+    # The header was checked against the platform's pixel limit already; Pillow's own
+    # (a process-wide global) is raised for this call only, never lowered.
+    previous = Image.MAX_IMAGE_PIXELS
+    if previous is not None:
+        Image.MAX_IMAGE_PIXELS = max(previous, header.pixels + 1)
     try:
         with Image.open(path) as source:
             source.load()
@@ -51,6 +52,8 @@ def _load_bmp(path: Path, header: Header) -> pyvips.Image:
             array = np.asarray(picture)
     except (OSError, ValueError, SyntaxError) as error:
         raise IngestError(f"the BMP file is truncated or corrupt: {error}") from error
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
     return pyvips.Image.new_from_array(np.ascontiguousarray(array))
 
 
@@ -89,7 +92,7 @@ def to_gray8(image: pyvips.Image, header: Header) -> tuple[pyvips.Image, dict[st
 def um_per_px_from_metadata(image: pyvips.Image) -> float | None:
     """The pixel size the file's resolution tags state, when plausible for a microscope."""
     fields = image.get_fields()
-    if image.get("vips-loader") == "tiffload" and "resolution-unit" not in fields:
+    if "vips-loader" not in fields or (image.get("vips-loader") == "tiffload" and "resolution-unit" not in fields):
         return None
     try:
         xres, yres = float(image.xres), float(image.yres)  # pixels per millimetre
@@ -102,7 +105,7 @@ def um_per_px_from_metadata(image: pyvips.Image) -> float | None:
     return round(um, 6) if low <= um <= high else None
 
 
-def _first_line(error: pyvips.Error) -> str:
+def vips_reason(error: pyvips.Error) -> str:
     text = (getattr(error, "detail", "") or str(error)).strip()
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[0] if lines else "unknown libvips error"

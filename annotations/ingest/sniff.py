@@ -16,7 +16,6 @@ from .errors import IngestError
 
 FORMATS = ("tiff", "bigtiff", "png", "jpeg", "bmp")
 MAX_CHANNELS = 4
-SUPPORTED_BITS = (1, 2, 4, 8, 16, 24, 32)  # per pixel for BMP, per sample otherwise; checked below
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,9 @@ def read_header(path: Path) -> Header:
         try:
             header = _PARSERS[kind](stream)
         except (struct.error, ValueError, IndexError) as error:
-            raise IngestError(f"the {kind.upper()} header is truncated or corrupt ({error}); export the file again") from error
+            raise IngestError(
+                f"the {kind.upper()} header is truncated or corrupt ({error}); export the file again"
+            ) from error
     if header.width <= 0 or header.height <= 0:
         raise IngestError(f"the {kind.upper()} header declares an empty image ({header.width} x {header.height})")
     return header

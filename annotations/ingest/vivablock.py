@@ -149,7 +149,9 @@ def stitch(folder: Path, grid: Grid, *, max_pixels: int) -> tuple[pyvips.Image, 
     headers = [read_header(path) for path in paths]
     first = headers[0]
     if any((h.width, h.height) != (first.width, first.height) for h in headers):
-        odd = next(p.name for p, h in zip(paths, headers, strict=True) if (h.width, h.height) != (first.width, first.height))
+        odd = next(
+            p.name for p, h in zip(paths, headers, strict=True) if (h.width, h.height) != (first.width, first.height)
+        )
         raise IngestError(f"{folder.name}: frame {odd} is not {first.width} x {first.height} like the others")
     total = grid.columns * grid.rows * first.pixels
     for header in headers:
@@ -163,7 +165,10 @@ def stitch(folder: Path, grid: Grid, *, max_pixels: int) -> tuple[pyvips.Image, 
         conversions.update(info["conversions"])
         images.append(gray)
     if grid.banner_rows is None:
-        sample = [images[i].numpy() for i in np.linspace(0, len(images) - 1, min(len(images), BANNER_SAMPLE_FRAMES)).astype(int)]
+        sample = [
+            images[i].numpy()
+            for i in np.linspace(0, len(images) - 1, min(len(images), BANNER_SAMPLE_FRAMES)).astype(int)
+        ]
         banner, rule = detect_banner_rows(sample)
     else:
         banner, rule = grid.banner_rows, "given"

@@ -179,6 +179,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("RCM_LOG_LEVEL", default="INFO")},
+    # libvips reports every operation at INFO; a single ingest would flood the log.
+    "loggers": {"pyvips": {"level": "WARNING"}},
 }
 
 # TILES (issue 3, deep-zoom serving: annotations/tiles, platform/nginx)

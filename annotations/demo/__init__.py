@@ -1,0 +1,1 @@
+"""Synthetic RCM-like mosaics with ground truth, so demos and tests need no patient images."""

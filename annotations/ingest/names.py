@@ -1,0 +1,24 @@
+"""File names from outside are checked, never trusted to build a path.
+
+A name is kept only as a record and as the last component under a directory
+this platform chose; anything that could climb out of it or hide is refused.
+"""
+
+import unicodedata
+
+from .errors import IngestError
+
+MAX_NAME_LENGTH = 200
+
+
+def check_filename(name: str) -> str:
+    """``name`` if it is a plain file name; IngestError naming the problem otherwise."""
+    if not name or not name.strip():
+        raise IngestError("the file name is empty")
+    if "/" in name or "\\" in name or name in (".", "..") or name.startswith(".."):
+        raise IngestError(f"the file name {name!r} contains a path; send the bare file name")
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise IngestError("the file name contains control characters")
+    if len(name) > MAX_NAME_LENGTH:
+        raise IngestError(f"the file name is longer than {MAX_NAME_LENGTH} characters")
+    return name
