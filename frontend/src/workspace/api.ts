@@ -28,11 +28,13 @@ export class ApiError extends Error {
 }
 
 function csrfToken(): string {
+  if (typeof document === "undefined") return ""; // outside a browser (unit tests)
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function apiRequest<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** The parsed body and the response headers (some writes report the read version in X-Read-Version). */
+export async function apiCall<T>(method: string, url: string, body?: unknown): Promise<{ data: T; headers: Headers }> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
@@ -52,7 +54,11 @@ export async function apiRequest<T>(method: string, url: string, body?: unknown)
     }
   }
   if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed as T;
+  return { data: parsed as T, headers: response.headers };
+}
+
+export async function apiRequest<T>(method: string, url: string, body?: unknown): Promise<T> {
+  return (await apiCall<T>(method, url, body)).data;
 }
 
 export const api = {

@@ -66,3 +66,19 @@ export function screenRing(ring: Ring, t: ScreenTransform, minPx = 1, out: numbe
 export function viewportBBox(t: ScreenTransform, width: number, height: number): BBox {
   return [-t.offsetX / t.scale, -t.offsetY / t.scale, (width - t.offsetX) / t.scale, (height - t.offsetY) / t.scale];
 }
+
+/**
+ * Drawing order: largest first (small regions stay visible on top of large ones),
+ * but within a factor of two in area the regions are grouped by label, so that a
+ * whole group is filled and stroked with one canvas call.
+ */
+export function orderForDrawing<T extends { area_px: number; label: string; id: number }>(regions: T[]): T[] {
+  const sizeClass = (area: number): number => Math.floor(Math.log2(Math.max(area, 1)));
+  return regions.sort(
+    (a, b) =>
+      sizeClass(b.area_px) - sizeClass(a.area_px) ||
+      (a.label < b.label ? -1 : a.label > b.label ? 1 : 0) ||
+      b.area_px - a.area_px ||
+      a.id - b.id,
+  );
+}

@@ -73,8 +73,25 @@ export class SaveQueue {
     return result;
   }
 
+  /** A change waiting to be queued (typing in the note): the page is not "Saved" until ``release``. */
+  hold(): void {
+    this.pending++;
+    this.notify();
+  }
+
+  release(): void {
+    this.pending = Math.max(0, this.pending - 1);
+    this.notify();
+  }
+
   /** Resolves when every queued write has finished (whatever its outcome). */
   idle(): Promise<void> {
     return this.tail.then(() => undefined);
   }
+}
+
+/** What to tell the person about a failed write; null for a conflict (the reload banner says it). */
+export function failureMessage(error: unknown): string | null {
+  if (error instanceof ConflictStop || (error instanceof ApiError && error.isConflict)) return null;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -88,8 +88,12 @@ export class RegionStore {
 
   /** Regions whose box meets ``bbox``, largest first (the order they are drawn in). */
   search(bbox: BBox): Region[] {
-    const found = this.tree.search({ minX: bbox[0], minY: bbox[1], maxX: bbox[2], maxY: bbox[3] });
-    return found.map((entry) => entry.region).sort((a, b) => b.area_px - a.area_px || a.id - b.id);
+    return this.searchUnordered(bbox).sort((a, b) => b.area_px - a.area_px || a.id - b.id);
+  }
+
+  /** Regions whose box meets ``bbox``, in no particular order (the renderer sorts its own way). */
+  searchUnordered(bbox: BBox): Region[] {
+    return this.tree.search({ minX: bbox[0], minY: bbox[1], maxX: bbox[2], maxY: bbox[3] }).map((e) => e.region);
   }
 
   /** The smallest region containing (x, y): the one a click means when regions overlap. */
