@@ -13,7 +13,6 @@ Run (needs the PostgreSQL of config.settings.test; makes and drops its own datab
 """
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -34,6 +33,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
+from benchmarks.synthetic_regions import wobbly_ring  # noqa: E402
+
 
 def timed(call: Callable[[], Any], runs: int) -> list[float]:
     call()  # warm
@@ -51,13 +52,6 @@ def summary(name: str, samples: list[float], reference: float | None = None, ext
     p95 = sorted(samples)[int(0.95 * (len(samples) - 1))]
     ratio = f"{median / reference:6.1f}x ref" if reference else " " * 10
     return f"{name:<62} median {median:8.2f} ms  p95 {p95:8.2f} ms  max {max(samples):8.2f} ms  {ratio} {extra}"
-
-
-def wobbly_ring(rng: np.random.Generator, cx: float, cy: float, radius: float, vertices: int) -> list[list[float]]:
-    angles = np.linspace(0, 2 * math.pi, vertices, endpoint=False)
-    radii = radius * (1 + 0.15 * np.sin(5 * angles + rng.uniform(0, 6)))
-    ring = np.column_stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)]).round(2).tolist()
-    return [*ring, ring[0]]
 
 
 def build(regions: int, vertices: int) -> dict[str, Any]:

@@ -19,7 +19,6 @@ Run (needs the PostgreSQL and Redis of config.settings.test; makes and drops its
 """
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -39,6 +38,8 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+
+from benchmarks.synthetic_regions import wobbly_ring  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -98,13 +99,6 @@ IDLE_SCRIPT = """async (frames) => {
   }
   return deltas;
 }"""
-
-
-def wobbly_ring(rng: np.random.Generator, cx: float, cy: float, radius: float, vertices: int) -> list[list[float]]:
-    angles = np.linspace(0, 2 * math.pi, vertices, endpoint=False)
-    radii = radius * (1 + 0.15 * np.sin(5 * angles + rng.uniform(0, 6)))
-    ring = np.column_stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)]).round(2).tolist()
-    return [*ring, ring[0]]
 
 
 def build(regions: int, vertices: int) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 // The reading API's objects as the workspace sees them (see the reading API contract).
 // Coordinates are full-resolution mosaic pixels, x right, y down.
+import type { MosaicInfo } from "../viewer/mosaicViewer";
 
 export type Position = [number, number];
 export type Ring = Position[];
@@ -66,13 +67,8 @@ export interface Vocabulary {
   provenances: Choice[];
 }
 
-export interface MosaicInfo {
-  id: number;
-  width: number;
-  height: number;
-  umPerPx: number;
-  dziUrl: string;
-}
+// One definition of what a page knows about a mosaic: the viewer module's.
+export type { MosaicInfo };
 
 /** What the Django view hands the page through json_script. */
 export interface WorkspaceBootstrap {
