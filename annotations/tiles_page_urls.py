@@ -1,5 +1,9 @@
 """Page routes of the tiles area."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import viewer_pages
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("mosaics/<int:mosaic_id>/", viewer_pages.mosaic_viewer, name="mosaic-viewer"),
+]

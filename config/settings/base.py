@@ -200,6 +200,9 @@ RCM_TILE_CACHE_TTL = env.int("RCM_TILE_CACHE_TTL", default=24 * 3600)
 RCM_TILE_ACCESS_TTL = env.float("RCM_TILE_ACCESS_TTL", default=60.0)
 RCM_TILE_ACCESS_DENY_TTL = env.float("RCM_TILE_ACCESS_DENY_TTL", default=5.0)
 RCM_TILE_JPEG_QUALITY = env.int("RCM_TILE_JPEG_QUALITY", default=90)
+# On a cache miss, render the N x N group of neighbouring tiles in one pyramid read (1: just the tile;
+# OpenSeadragon asks for neighbours concurrently, so they miss together: see benchmarks/README.md).
+RCM_TILE_RENDER_GROUP = env.int("RCM_TILE_RENDER_GROUP", default=1)
 RCM_TILE_BROWSER_MAX_AGE = env.int("RCM_TILE_BROWSER_MAX_AGE", default=3600)
 # /region answers 400 above this many output pixels.
 RCM_TILE_REGION_MAX_PIXELS = env.int("RCM_TILE_REGION_MAX_PIXELS", default=4096 * 4096)
