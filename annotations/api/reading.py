@@ -124,7 +124,7 @@ class ReadListView(ReadingView):
                 queryset = queryset.filter(mosaic__case__project__slug=params["project"])
         return queryset.select_related("mosaic__case__project", "reader").annotate(region_count=Count("regions"))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="reads_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         paginator = PlatformPagination()
         page = paginator.paginate_queryset(self.get_queryset(), request, view=self)
@@ -249,7 +249,7 @@ class ReadHistoryView(ReadingView):
 
 
 class ReadRevisionView(ReadingView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="reads_history_revision_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, read_id: int, number: int) -> Response:
         read = self.get_read(read_id)
         state = revision_state(read=read, number=number)
