@@ -1,8 +1,11 @@
 """Django admin for centers, projects, memberships, cases, mosaics and reads."""
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from annotations.models import Case, Center, Membership, Mosaic, Project, Read, Region
+from annotations.services.cleanup import case_delete, mosaic_delete
 
 
 @admin.register(Center)
@@ -38,12 +41,27 @@ class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["project", "center", "diagnosis", "histopathology_confirmed"]
     search_fields = ["code", "patient_code"]
 
+    # Deletions go through the service so that the mosaics' files go too.
+    def delete_model(self, request: HttpRequest, obj: Case) -> None:
+        case_delete(case=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        for case in queryset:
+            case_delete(case=case)
+
 
 @admin.register(Mosaic)
 class MosaicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["id", "case", "status", "width", "height", "um_per_px", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["checksum", "source_info", "pyramid_path", "thumbnail_path", "original_path"]
+
+    def delete_model(self, request: HttpRequest, obj: Mosaic) -> None:
+        mosaic_delete(mosaic=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Mosaic]) -> None:
+        for mosaic in queryset:
+            mosaic_delete(mosaic=mosaic)
 
 
 @admin.register(Read)

@@ -6,6 +6,7 @@ keeps originals), ``uploads/<upload-id>.part`` (chunked uploads in flight).
 Records store paths relative to MEDIA_ROOT so the media volume can move.
 """
 
+import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -34,3 +35,10 @@ def media_path(relative: str) -> Path:
     if not path.is_relative_to(root):
         raise SuspiciousFileOperation(f"{relative!r} points outside the media root")
     return path
+
+
+def remove_mosaic_files(mosaic_id: int) -> None:
+    """Remove everything stored for a mosaic: its folder and its rendered-tile cache."""
+    shutil.rmtree(mosaic_dir(mosaic_id), ignore_errors=True)
+    if settings.RCM_TILE_DISK_CACHE_DIR:
+        shutil.rmtree(Path(settings.RCM_TILE_DISK_CACHE_DIR) / str(mosaic_id), ignore_errors=True)

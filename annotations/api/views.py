@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from annotations.models import Case, Center, Mosaic, Project
 from annotations.selectors import access
 from annotations.services import cases as case_services
+from annotations.services.cleanup import case_delete
 
 from .filters import CaseFilter, MosaicFilter
 from .serializers import CaseSerializer, CenterSerializer, MosaicSerializer, ProjectSerializer
@@ -84,7 +85,7 @@ class CaseViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
     def perform_destroy(self, instance: Case) -> None:
         if not access.can_manage_project(user=self.request.user, project=instance.project):
             raise PermissionDenied("only the project's leads and admins can delete cases")
-        instance.delete()
+        case_delete(case=instance)
 
 
 class MosaicViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]

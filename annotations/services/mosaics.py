@@ -28,7 +28,7 @@ from annotations.ingest.sniff import check_header, read_header
 from annotations.ingest.vivablock import Grid
 from annotations.models import Case, Mosaic, MosaicStatus, UploadSession, UploadStatus
 from annotations.selectors.access import can_contribute_to
-from annotations.storage import media_path, media_root, mosaic_dir, to_relative
+from annotations.storage import media_path, media_root, mosaic_dir, remove_mosaic_files, to_relative
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +73,12 @@ def _original_destination(mosaic: Mosaic, name: str) -> Path:
     return mosaic_dir(mosaic.pk) / "original" / name
 
 
-def _remove_mosaic_files(mosaic_id: int) -> None:
-    shutil.rmtree(mosaic_dir(mosaic_id), ignore_errors=True)
-
-
 @contextmanager
 def _files_removed_on_error(mosaic: Mosaic) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        _remove_mosaic_files(mosaic.pk)
+        remove_mosaic_files(mosaic.pk)
         raise
 
 

@@ -1,6 +1,7 @@
 """Celery tasks of the annotations app, one module per concern (autodiscovered here)."""
 
 from .commands import run_management_command
+from .housekeeping import *  # noqa: F403
 from .ingest import *  # noqa: F403
 from .reading import *  # noqa: F403
 

@@ -105,6 +105,8 @@ MEDIA_URL = "/media/"
 RCM_MAX_UPLOAD_BYTES = env.int("RCM_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 RCM_MAX_IMAGE_PIXELS = env.int("RCM_MAX_IMAGE_PIXELS", default=400_000_000)
 RCM_DEFAULT_UM_PER_PX = env.float("RCM_DEFAULT_UM_PER_PX", default=0.5)
+# A chunked upload that receives nothing for this long is aborted and its bytes deleted.
+RCM_UPLOAD_IDLE_HOURS = env.float("RCM_UPLOAD_IDLE_HOURS", default=48.0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024**2
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024**2
 
@@ -171,6 +173,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # the longest task so a long ingest is not run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into django-celery-beat's tables at beat start; editable in the admin afterwards.
+CELERY_BEAT_SCHEDULE = {
+    "expire-stale-uploads": {"task": "annotations.expire_stale_uploads", "schedule": 3600.0},
+}
 
 # LOGGING
 LOGGING = {

@@ -1,0 +1,16 @@
+"""Periodic housekeeping, scheduled by Celery beat (``CELERY_BEAT_SCHEDULE``)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from annotations.services.cleanup import upload_sessions_expire
+
+__all__ = ["expire_stale_uploads"]
+
+
+@shared_task(name="annotations.expire_stale_uploads", queue="cpu")
+def expire_stale_uploads() -> int:
+    """Abort chunked uploads idle for longer than ``RCM_UPLOAD_IDLE_HOURS``; returns how many."""
+    return upload_sessions_expire(idle_for=timedelta(hours=settings.RCM_UPLOAD_IDLE_HOURS))
