@@ -9,19 +9,19 @@ from annotations.services.cleanup import case_delete, mosaic_delete
 
 
 @admin.register(Center)
-class CenterAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CenterAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ProjectAdmin(admin.ModelAdmin):
     list_display = ["slug", "name", "readers_per_mosaic", "blind_reading", "created_at"]
     search_fields = ["slug", "name"]
     filter_horizontal = ["centers"]
@@ -29,14 +29,14 @@ class ProjectAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "project", "role", "center"]
     list_filter = ["role", "project", "center"]
     search_fields = ["user__username"]
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CaseAdmin(admin.ModelAdmin):
     list_display = ["code", "project", "center", "patient_code", "diagnosis", "histopathology_confirmed"]
     list_filter = ["project", "center", "diagnosis", "histopathology_confirmed"]
     search_fields = ["code", "patient_code"]
@@ -51,7 +51,7 @@ class CaseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Mosaic)
-class MosaicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MosaicAdmin(admin.ModelAdmin):
     list_display = ["id", "case", "status", "width", "height", "um_per_px", "created_at"]
     list_filter = ["status"]
     readonly_fields = ["checksum", "source_info", "pyramid_path", "thumbnail_path", "original_path"]
@@ -65,12 +65,12 @@ class MosaicAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Read)
-class ReadAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadAdmin(admin.ModelAdmin):
     list_display = ["id", "mosaic", "reader", "status", "diagnosis", "submitted_at"]
     list_filter = ["status"]
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(admin.ModelAdmin):
     list_display = ["id", "read", "label", "provenance", "area_px", "version"]
     list_filter = ["label", "provenance"]

@@ -32,6 +32,7 @@ from annotations.selectors.access import cases_visible_to
 from annotations.selectors.mosaics import upload_sessions_visible_to
 from annotations.services import mosaics as mosaic_services
 
+from .auth import authenticated_user
 from .serializers import MosaicSerializer
 from .strict import StrictFieldsMixin
 
@@ -47,19 +48,19 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
-class UploadSessionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UploadSessionSerializer(serializers.ModelSerializer[UploadSession]):
     class Meta:
         model = UploadSession
         fields = ["id", "case", "filename", "size", "received", "status", "mosaic", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class UploadCreateSerializer(StrictFieldsMixin, serializers.Serializer):  # type: ignore[type-arg]
+class UploadCreateSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     filename = serializers.CharField(max_length=255, trim_whitespace=False)
     size = serializers.IntegerField(min_value=0)
 
 
-class UploadCompleteSerializer(StrictFieldsMixin, serializers.Serializer):  # type: ignore[type-arg]
+class UploadCompleteSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
 
 
@@ -98,7 +99,7 @@ class CaseMosaicUploadView(APIView):
         if upload.size and upload.size > settings.RCM_MAX_UPLOAD_BYTES:
             raise _too_large(upload.size)
         mosaic = mosaic_services.mosaic_create_from_upload(
-            case=case, name=upload.name or "", content=upload, size=upload.size or 0, by=request.user
+            case=case, name=upload.name or "", content=upload, size=upload.size or 0, by=authenticated_user(request)
         )
         return Response(MosaicSerializer(mosaic, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
@@ -115,7 +116,7 @@ class CaseUploadCreateView(APIView):
         if size > settings.RCM_MAX_UPLOAD_BYTES:
             raise _too_large(size)
         session = mosaic_services.upload_session_create(
-            case=case, filename=serializer.validated_data["filename"], size=size, by=request.user
+            case=case, filename=serializer.validated_data["filename"], size=size, by=authenticated_user(request)
         )
         return Response(UploadSessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
@@ -187,6 +188,6 @@ class UploadCompleteView(_UploadView):
         serializer = UploadCompleteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         mosaic = mosaic_services.upload_session_complete(
-            session=session, by=request.user, sha256=serializer.validated_data.get("sha256")
+            session=session, by=authenticated_user(request), sha256=serializer.validated_data.get("sha256")
         )
         return Response(MosaicSerializer(mosaic, context={"request": request}).data, status=status.HTTP_201_CREATED)

@@ -1,6 +1,6 @@
 """Serializers for centers, projects, cases and mosaics."""
 
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers
 
@@ -9,14 +9,16 @@ from annotations.models import Case, Center, Mosaic, Project
 from .strict import StrictFieldsMixin
 
 
-class CenterSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+class CenterSerializer(StrictFieldsMixin, serializers.ModelSerializer[Center]):
     class Meta:
         model = Center
         fields = ["id", "code", "name", "created_at"]
 
 
-class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    centers = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer[Project]):
+    centers: serializers.SlugRelatedField[Center] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     my_role = serializers.SerializerMethodField()
 
     class Meta:
@@ -33,7 +35,7 @@ class ProjectSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type
         return role_in_project(user=self.context["request"].user, project=project)
 
 
-class CaseSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+class CaseSerializer(StrictFieldsMixin, serializers.ModelSerializer[Case]):
     project = serializers.SlugRelatedField(slug_field="slug", queryset=Project.objects.all())
     center = serializers.SlugRelatedField(slug_field="code", queryset=Center.objects.all())
     mosaic_count = serializers.IntegerField(read_only=True, source="mosaics.count")
@@ -55,14 +57,17 @@ class CaseSerializer(StrictFieldsMixin, serializers.ModelSerializer):  # type: i
             from annotations.selectors.access import centers_visible_to, projects_visible_to
 
             # Only what the caller may see can be named; anything else reads "does not exist".
-            self.fields["project"].queryset = projects_visible_to(user=request.user)  # type: ignore[attr-defined]
-            self.fields["center"].queryset = centers_visible_to(user=request.user)  # type: ignore[attr-defined]
+            # (``fields`` holds the bound copies of the SlugRelatedFields declared above.)
+            project_field = cast("serializers.SlugRelatedField[Project]", self.fields["project"])
+            center_field = cast("serializers.SlugRelatedField[Center]", self.fields["center"])
+            project_field.queryset = projects_visible_to(user=request.user)
+            center_field.queryset = centers_visible_to(user=request.user)
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["project"].read_only = True
             self.fields["center"].read_only = True
 
 
-class MosaicSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MosaicSerializer(serializers.ModelSerializer[Mosaic]):
     case_code = serializers.CharField(source="case.code", read_only=True)
     project = serializers.CharField(source="case.project.slug", read_only=True)
     width_mm = serializers.SerializerMethodField()

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 
-class StrictFieldsMixin(serializers.Serializer):  # type: ignore[type-arg]
+class StrictFieldsMixin(serializers.Serializer[Any]):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             writable = {name for name, field in self.fields.items() if not field.read_only}

@@ -11,12 +11,14 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from annotations.models import Case, Center, Mosaic, Project
 from annotations.selectors import access
 from annotations.services import cases as case_services
 from annotations.services.cleanup import case_delete
 
+from .auth import authenticated_user
 from .filters import CaseFilter, MosaicFilter
 from .serializers import CaseSerializer, CenterSerializer, MosaicSerializer, ProjectSerializer
 
@@ -26,7 +28,7 @@ class IsStaffOrReadOnly(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
 
 
-class CenterViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
+class CenterViewSet(viewsets.ModelViewSet[Center]):
     serializer_class = CenterSerializer
     permission_classes = [permissions.IsAuthenticated, IsStaffOrReadOnly]
     filterset_fields = ["code"]
@@ -40,7 +42,7 @@ class ProjectViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,  # type: ignore[type-arg]
+    viewsets.GenericViewSet[Project],
 ):
     serializer_class = ProjectSerializer
     lookup_field = "slug"
@@ -50,13 +52,15 @@ class ProjectViewSet(
     def get_queryset(self) -> QuerySet[Project]:
         return access.projects_visible_to(user=self.request.user).prefetch_related("centers")
 
-    def perform_update(self, serializer: ProjectSerializer) -> None:
-        if not access.can_manage_project(user=self.request.user, project=serializer.instance):
+    def perform_update(self, serializer: BaseSerializer[Project]) -> None:
+        project = serializer.instance
+        assert isinstance(project, Project)
+        if not access.can_manage_project(user=self.request.user, project=project):
             raise PermissionDenied("only the project's leads and admins can change its protocol")
         serializer.save()
 
 
-class CaseViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
+class CaseViewSet(viewsets.ModelViewSet[Case]):
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
     ordering_fields = ["created_at", "code"]
@@ -72,10 +76,10 @@ class CaseViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = case_services.case_create(by=request.user, **serializer.validated_data)
+        case = case_services.case_create(by=authenticated_user(request), **serializer.validated_data)
         return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
 
-    def perform_update(self, serializer: CaseSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Case]) -> None:
         case = serializer.instance
         assert isinstance(case, Case)
         if not access.can_contribute_to(user=self.request.user, project=case.project, center=case.center):
@@ -88,7 +92,7 @@ class CaseViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
         case_delete(case=instance)
 
 
-class MosaicViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class MosaicViewSet(viewsets.ReadOnlyModelViewSet[Mosaic]):
     serializer_class = MosaicSerializer
     filterset_class = MosaicFilter
     ordering_fields = ["created_at"]

@@ -58,7 +58,9 @@ class SyntheticMosaic:
 def _smooth_field(rng: np.random.Generator, height: int, width: int, scale: int) -> np.ndarray:
     """Noise varying over ~``scale`` px, in [0, 1], as uint8-quantised float32 (Pillow resizes it fast)."""
     small = rng.integers(0, 256, (height // scale + 2, width // scale + 2), dtype=np.uint8)
-    big = Image.fromarray(small).resize(((width // scale + 2) * scale, (height // scale + 2) * scale), Image.BICUBIC)
+    big = Image.fromarray(small).resize(
+        ((width // scale + 2) * scale, (height // scale + 2) * scale), Image.Resampling.BICUBIC
+    )
     return np.asarray(big)[:height, :width]
 
 

@@ -46,7 +46,7 @@ def _load_bmp(path: Path, header: Header) -> pyvips.Image:
     try:
         with Image.open(path) as source:
             source.load()
-            picture = source
+            picture: Image.Image = source
             if picture.mode in ("1", "P", "LA", "I;16"):
                 picture = picture.convert("RGBA" if picture.mode in ("P", "LA") else "L")
             array = np.asarray(picture)

@@ -8,12 +8,13 @@ exists) while it is still a member. Django superusers see everything.
 Subqueries (``Exists``) rather than joins keep the querysets free of duplicates.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.models import Case, Center, Membership, Mosaic, Project, Read, Role
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# ``User`` is the AUTH_USER_MODEL (the default one); an anonymous caller sees nothing.
+AnyUser = User | AnonymousUser
 MANAGER_ROLES = (Role.ADMIN, Role.LEAD)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -11,7 +11,7 @@ from annotations.selectors.access import can_contribute_to
 
 
 @transaction.atomic
-def case_create(*, project: Project, center: Center, by: AbstractBaseUser | None, **fields: Any) -> Case:
+def case_create(*, project: Project, center: Center, by: User | None, **fields: Any) -> Case:
     if by is not None and not can_contribute_to(user=by, project=project, center=center):
         raise PermissionDenied(f"you cannot add cases for center {center.code} in this project")
     case = Case(project=project, center=center, created_by=by if by and by.pk else None, **fields)

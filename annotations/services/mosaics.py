@@ -13,10 +13,10 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -27,7 +27,7 @@ from annotations.ingest.pyramid import Compression, atomic_path
 from annotations.ingest.sniff import check_header, read_header
 from annotations.ingest.vivablock import Grid
 from annotations.models import Case, Mosaic, MosaicStatus, UploadSession, UploadStatus
-from annotations.selectors.access import can_contribute_to
+from annotations.selectors.access import AnyUser, can_contribute_to
 from annotations.storage import media_path, media_root, mosaic_dir, remove_mosaic_files, to_relative
 
 logger = logging.getLogger(__name__)
@@ -38,10 +38,14 @@ COPY_BLOCK = 1024**2
 MAX_INGEST_ATTEMPTS = 3
 PROGRESS_STEP = 5
 
-User = AbstractBaseUser | AnonymousUser
+
+class ByteStream(Protocol):
+    """What a chunk is read from: a file, or the request itself (streamed, never held whole)."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
-def _check_contributor(*, case: Case, by: User | None) -> None:
+def _check_contributor(*, case: Case, by: AnyUser | None) -> None:
     if by is not None and not can_contribute_to(user=by, project=case.project, center=case.center):
         raise PermissionDenied("only contributors of this case's center and the project's leads can add mosaics")
 
@@ -89,7 +93,7 @@ def _enqueue_ingest(mosaic: Mosaic) -> None:
 
 
 @transaction.atomic
-def mosaic_create_from_upload(*, case: Case, name: str, content: IO[bytes], size: int, by: User | None) -> Mosaic:
+def mosaic_create_from_upload(*, case: Case, name: str, content: IO[bytes], size: int, by: AnyUser | None) -> Mosaic:
     """A mosaic from a whole uploaded file (multipart); its ingest runs after commit."""
     _check_contributor(case=case, by=by)
     name = _checked_name(name)
@@ -106,7 +110,7 @@ def mosaic_create_from_upload(*, case: Case, name: str, content: IO[bytes], size
     return mosaic
 
 
-def _user_or_none(user: User | None) -> AbstractBaseUser | None:
+def _user_or_none(user: AnyUser | None) -> User | None:
     return user if user is not None and user.is_authenticated and isinstance(user, AbstractBaseUser) else None
 
 
@@ -118,7 +122,7 @@ def upload_part_path(session: UploadSession) -> Path:
 
 
 @transaction.atomic
-def upload_session_create(*, case: Case, filename: str, size: int, by: AbstractBaseUser) -> UploadSession:
+def upload_session_create(*, case: Case, filename: str, size: int, by: User) -> UploadSession:
     _check_contributor(case=case, by=by)
     filename = _checked_name(filename, field="filename")
     _check_size(size)
@@ -130,7 +134,7 @@ def upload_session_create(*, case: Case, filename: str, size: int, by: AbstractB
 
 
 @transaction.atomic
-def upload_session_append(*, session: UploadSession, offset: int, length: int, body: IO[bytes]) -> UploadSession:
+def upload_session_append(*, session: UploadSession, offset: int, length: int, body: ByteStream) -> UploadSession:
     """Write ``length`` bytes of ``body`` at ``offset``; re-sending bytes already held is harmless.
 
     A chunk may start anywhere up to the bytes received so far (not beyond: no
@@ -163,7 +167,7 @@ def upload_session_append(*, session: UploadSession, offset: int, length: int, b
     return session
 
 
-def upload_session_complete(*, session: UploadSession, by: AbstractBaseUser, sha256: str | None = None) -> Mosaic:
+def upload_session_complete(*, session: UploadSession, by: User, sha256: str | None = None) -> Mosaic:
     """All bytes are in: check them, turn them into a mosaic and queue its ingest.
 
     A file refused here (not an image, a bomb, a checksum mismatch) ends the upload:
@@ -186,7 +190,7 @@ def upload_session_complete(*, session: UploadSession, by: AbstractBaseUser, sha
 
 
 @transaction.atomic
-def _upload_session_to_mosaic(*, session: UploadSession, by: AbstractBaseUser) -> Mosaic:
+def _upload_session_to_mosaic(*, session: UploadSession, by: User) -> Mosaic:
     session = UploadSession.objects.select_for_update().select_related("case").get(pk=session.pk)
     if session.status != UploadStatus.RECEIVING:  # a concurrent completion won
         raise ValidationError({"status": f"this upload is already {session.status}"})
@@ -219,7 +223,7 @@ def upload_session_abort(*, session: UploadSession) -> UploadSession:
 
 
 @transaction.atomic
-def mosaic_create_from_path(*, case: Case, source: Path, checksum: str = "", by: User | None = None) -> Mosaic:
+def mosaic_create_from_path(*, case: Case, source: Path, checksum: str = "", by: AnyUser | None = None) -> Mosaic:
     """A mosaic record for a file or VivaBlock folder on this server; the original is
     copied in only when the project keeps originals (ingest reads ``source`` otherwise)."""
     _check_contributor(case=case, by=by)

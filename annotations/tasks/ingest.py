@@ -7,14 +7,14 @@ A worker killed mid-ingest gets the task re-delivered (``acks_late`` with
 after a few, so a file that always kills its worker cannot loop forever.
 """
 
-from celery import shared_task
-
 from annotations.services.mosaics import mosaic_ingest
+
+from .base import django_task
 
 __all__ = ["ingest_mosaic"]
 
 
-@shared_task(name="annotations.ingest_mosaic", queue="cpu", acks_late=True, max_retries=3)
+@django_task(name="annotations.ingest_mosaic", queue="cpu", acks_late=True, max_retries=3)
 def ingest_mosaic(mosaic_id: int) -> str:
     """Ingest mosaic ``mosaic_id``; returns its final status."""
     return mosaic_ingest(mosaic_id=mosaic_id).status

@@ -68,7 +68,7 @@ def _authenticate(request: HttpRequest) -> AnyUser:
     """Token (as DRF does) or the session (Django's middleware), like the rest of the API."""
     if request.META.get("HTTP_AUTHORIZATION"):
         try:
-            result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+            result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]  # reads only META, as HttpRequest has
         except AuthenticationFailed as error:
             raise TileAccessError(401, str(error.detail)) from error
         if result is not None:

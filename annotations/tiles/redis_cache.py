@@ -17,11 +17,13 @@ class ReusingRedisCacheClient(RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
 
+    # django-stubs leaves out RedisCacheClient's private members (_client, _get_connection_pool*).
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]  # private, not in the stubs
         client = self._clients.get(index)
         if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # private, not in the stubs
+            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]  # same
         return client
 
 

@@ -14,7 +14,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 
 _queue_dir = BASE_DIR / "var" / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS = {  # type: ignore[misc]
+CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_queue_dir / "queue"),
     "data_folder_out": str(_queue_dir / "queue"),
     "processed_folder": str(_queue_dir / "processed"),
