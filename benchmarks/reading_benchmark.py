@@ -1,7 +1,8 @@
 """Reading API benchmark: viewport queries and autosave on a read of 5,000 regions of 200 vertices.
 
 Goals (issue 4): the regions in a viewport come back in < 100 ms; an autosave
-(PATCH of one region) round trip < 50 ms at the median. Requests go through
+(PATCH of one region) round trip < 50 ms at the median. A drawing stroke (POST
+with merge) is measured too: it is the other write a reader makes constantly. Requests go through
 Django's test client (full middleware, session auth, DRF, real PostgreSQL), so
 the numbers are server time without the network. Each measurement is shown next
 to a reference measured the same way in the same run: an authenticated GET of
@@ -169,6 +170,20 @@ def run(args: argparse.Namespace) -> None:
         lambda: patch(world["single"]), patch_runs), ref))  # fmt: skip
     lines.append(summary(f"PATCH a region (autosave) of the {args.regions}-region read",
                          timed(lambda: patch(region), patch_runs), ref))  # fmt: skip
+
+    # A brush/polygon stroke (POST with merge=true, the default) inside an existing region:
+    # found by the bbox prefilter, unioned with it, the region updated and a revision kept.
+    stroke_target = Region.objects.filter(read=read).order_by("-area_px").first()
+    assert stroke_target is not None
+    centre = ((stroke_target.min_x + stroke_target.max_x) / 2, (stroke_target.min_y + stroke_target.max_y) / 2)
+
+    def stroke() -> Any:
+        ring = wobbly_ring(rng, centre[0], centre[1], 10, 60)
+        return client.post(f"/api/reads/{read.pk}/regions/", {"label": "atypical_honeycomb", "geometry": {
+            "type": "Polygon", "coordinates": [ring]}}, content_type="application/json")  # fmt: skip
+
+    lines.append(summary(f"POST a stroke merged into a region of the {args.regions}-region read",
+                         timed(stroke, patch_runs), ref))  # fmt: skip
     print("\n".join(lines))
 
 

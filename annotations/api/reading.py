@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpResponse
@@ -18,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,10 +53,17 @@ class ReadingView(APIView):
         )
 
     def get_read(self, read_id: int) -> Read:
-        read = Read.objects.select_related("mosaic__case__project", "reader").filter(pk=read_id).first()
-        if read is None or not read_selectors.read_is_visible_to(user=self.request.user, read=read):
+        read = read_selectors.read_for(user=self.request.user, read_id=read_id)
+        if read is None:
             raise Http404("no such read")
         return read
+
+    def caller(self) -> User:
+        """The signed-in user (every reading endpoint requires one; an anonymous call never gets here)."""
+        user = self.request.user
+        if not isinstance(user, User):
+            raise NotAuthenticated()
+        return user
 
     def viewer(self) -> io.Viewer:
         return io.Viewer(self.request.user)
@@ -84,14 +92,14 @@ class MosaicAssignView(ReadingView):
         mosaic = get_object_or_404(access.mosaics_visible_to(user=request.user), pk=mosaic_id)
         data = self.parse(io.AssignInput, request.data)
         if data.get("auto"):
-            created = assignment.read_assign_balanced(mosaic=mosaic, by=request.user)
+            created = assignment.read_assign_balanced(mosaic=mosaic, by=self.caller())
         else:
             names = data["readers"]
             found = {user.get_username(): user for user in get_user_model().objects.filter(username__in=names)}
             missing = [name for name in names if name not in found]
             if missing:
                 raise ValidationError({"readers": [f"not a reader of this project: {', '.join(missing)}"]})
-            created = assignment.read_assign(mosaic=mosaic, readers=[found[name] for name in names], by=request.user)
+            created = assignment.read_assign(mosaic=mosaic, readers=[found[name] for name in names], by=self.caller())
         viewer = self.viewer()
         created_reads = self.visible_reads().filter(pk__in=[read.pk for read in created])
         return Response([io.read_dict(read, viewer, 0) for read in created_reads], status=status.HTTP_201_CREATED)
@@ -142,7 +150,7 @@ class ReadDetailView(ReadingView):
         read = self.get_read(read_id)
         data = self.parse(io.ReadFieldsInput, request.data)
         read_version = data.pop("read_version", None)
-        read = reads.read_update_fields(read=read, by=request.user, read_version=read_version, **data)
+        read = reads.read_update_fields(read=read, by=self.caller(), read_version=read_version, **data)
         return Response(io.read_dict(read, self.viewer()))
 
 
@@ -174,7 +182,7 @@ class ReadRegionsView(ReadingView):
     def post(self, request: Request, read_id: int) -> Response:
         read = self.get_read(read_id)
         data = self.parse(io.RegionAddInput, request.data)
-        result = regions.region_add(read=read, by=request.user, **data)
+        result = regions.region_add(read=read, by=self.caller(), **data)
         return Response(io.write_result_dict(result, io.region_scale(read)), status=status.HTTP_201_CREATED)
 
 
@@ -183,14 +191,15 @@ class ReadEraseView(ReadingView):
     def post(self, request: Request, read_id: int) -> Response:
         read = self.get_read(read_id)
         data = self.parse(io.EraseInput, request.data)
-        result = regions.region_erase(read=read, by=request.user, **data)
+        result = regions.region_erase(read=read, by=self.caller(), **data)
         return Response(io.write_result_dict(result, io.region_scale(read)))
 
 
 class RegionDetailView(ReadingView):
-    def get_region(self, region_id: int) -> Region:
-        region = Region.objects.select_related("read__mosaic__case__project").filter(pk=region_id).first()
-        if region is None or not read_selectors.read_is_visible_to(user=self.request.user, read=region.read):
+    def get_region(self, region_id: int, *, with_geometry: bool = True) -> Region:
+        # Writes re-read the region under the read's lock, so they skip its geometry here.
+        region = read_selectors.region_for(user=self.request.user, region_id=region_id, with_geometry=with_geometry)
+        if region is None:
             raise Http404("no such region")
         return region
 
@@ -201,16 +210,16 @@ class RegionDetailView(ReadingView):
 
     @extend_schema(request=io.RegionUpdateInput, responses=OpenApiTypes.OBJECT)
     def patch(self, request: Request, region_id: int) -> Response:
-        region = self.get_region(region_id)
+        region = self.get_region(region_id, with_geometry=False)
         data = self.parse(io.RegionUpdateInput, request.data)
-        updated = regions.region_update(region=region, by=request.user, **data)
+        updated = regions.region_update(region=region, by=self.caller(), **data)
         return Response(io.region_dict(updated, io.region_scale(region.read)))
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def delete(self, request: Request, region_id: int) -> Response:
-        region = self.get_region(region_id)
+        region = self.get_region(region_id, with_geometry=False)
         data = self.parse(io.RegionDeleteInput, request.query_params)
-        read = regions.region_delete(region=region, by=request.user, **data)
+        read = regions.region_delete(region=region, by=self.caller(), **data)
         return Response(status=status.HTTP_204_NO_CONTENT, headers={"X-Read-Version": str(read.version)})
 
 
@@ -219,7 +228,7 @@ class ReadSubmitView(ReadingView):
     def post(self, request: Request, read_id: int) -> Response:
         read = self.get_read(read_id)
         data = self.parse(io.SubmitInput, request.data)
-        read = reads.read_submit(read=read, by=request.user, **data)
+        read = reads.read_submit(read=read, by=self.caller(), **data)
         return Response(io.read_dict(read, self.viewer()))
 
 
@@ -263,7 +272,7 @@ class ReadRestoreView(ReadingView):
     def post(self, request: Request, read_id: int, number: int) -> Response:
         read = self.get_read(read_id)
         data = self.parse(io.SubmitInput, request.data)
-        read = reads.read_restore(read=read, number=number, by=request.user, **data)
+        read = reads.read_restore(read=read, number=number, by=self.caller(), **data)
         return Response(io.read_dict(read, self.viewer()))
 
 
@@ -289,5 +298,5 @@ class ReadGeoJSONView(ReadingView):
         read_version = body.get("read_version") if isinstance(body, dict) else None
         if read_version is not None and (isinstance(read_version, bool) or not isinstance(read_version, int)):
             raise ValidationError({"read_version": ["must be an integer"]})
-        read = reads.read_import_geojson(read=read, collection=body, by=request.user, read_version=read_version)
+        read = reads.read_import_geojson(read=read, collection=body, by=self.caller(), read_version=read_version)
         return Response({"read_version": read.version, "count": read.regions.count()})

@@ -21,11 +21,11 @@ from .strict import StrictFieldsMixin
 # --- inputs ----------------------------------------------------------------------
 
 
-class ReadVersionMixin(serializers.Serializer):  # type: ignore[type-arg]
+class ReadVersionMixin(serializers.Serializer):
     read_version = serializers.IntegerField(required=False, min_value=1)
 
 
-class AssignInput(StrictFieldsMixin, serializers.Serializer):  # type: ignore[type-arg]
+class AssignInput(StrictFieldsMixin, serializers.Serializer):
     readers = serializers.ListField(child=serializers.CharField(max_length=150), required=False, max_length=20)
     auto = serializers.BooleanField(required=False, default=False)
 
@@ -43,7 +43,7 @@ class ReadFieldsInput(StrictFieldsMixin, ReadVersionMixin):
 
 
 class RegionAddInput(StrictFieldsMixin, ReadVersionMixin):
-    label = serializers.CharField(max_length=64)
+    label = serializers.CharField(max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
     geometry = serializers.JSONField()
     provenance = serializers.CharField(required=False, default="manual", max_length=32)
     merge = serializers.BooleanField(required=False, default=True)
@@ -51,13 +51,13 @@ class RegionAddInput(StrictFieldsMixin, ReadVersionMixin):
 
 class EraseInput(StrictFieldsMixin, ReadVersionMixin):
     geometry = serializers.JSONField()
-    label = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)
+    label = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
 
 
 class RegionUpdateInput(StrictFieldsMixin, ReadVersionMixin):
     version = serializers.IntegerField(min_value=1)
     geometry = serializers.JSONField(required=False)
-    label = serializers.CharField(required=False, max_length=64)
+    label = serializers.CharField(required=False, max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
     provenance = serializers.CharField(required=False, max_length=32)
 
 
@@ -69,7 +69,7 @@ class SubmitInput(StrictFieldsMixin, ReadVersionMixin):
     pass
 
 
-class BBoxInput(serializers.Serializer):  # type: ignore[type-arg]
+class BBoxInput(serializers.Serializer):
     bbox = serializers.CharField(required=False)
     simplify = serializers.FloatField(required=False, min_value=0, max_value=10_000)
     min_area = serializers.FloatField(required=False, min_value=0)
@@ -113,7 +113,7 @@ class Viewer:
             return True
         if self._managed is None:
             self._managed = set(
-                Membership.objects.filter(user_id=self.user.pk, role__in=MANAGER_ROLES).values_list("project_id", flat=True)
+                Membership.objects.filter(user_id=self.user.pk or -1, role__in=MANAGER_ROLES).values_list("project_id", flat=True)
             )
         return project_id in self._managed
 

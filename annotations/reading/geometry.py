@@ -26,18 +26,18 @@ turn them into a ``ValidationError`` on the field they came from.
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, box, mapping
+from shapely.geometry import MultiPolygon, Polygon, box
 
 MAX_VERTICES = 100_000
 # A region smaller than one pixel cannot be drawn or seen; what shrinks below it is gone.
 MIN_AREA_PX = 1.0
 GEOMETRY_TYPES = ("Polygon", "MultiPolygon")
 
-Polygonal = Polygon | MultiPolygon
+Polygonal: TypeAlias = Polygon | MultiPolygon
 
 
 class GeometryError(ValueError):
@@ -78,16 +78,20 @@ def _ring_count(geometry: Polygonal) -> int:
 
 
 def to_geojson(geometry: Polygonal) -> dict[str, Any]:
-    """GeoJSON with lists (not tuples), as stored in the JSON field."""
-    return _listify(mapping(geometry))
+    """GeoJSON with lists (not tuples), as stored in the JSON field.
+
+    Built from each ring's coordinate array (``tolist``) rather than by walking
+    ``shapely.geometry.mapping``'s nested tuples in Python: this runs on every
+    autosave and was a measurable share of it.
+    """
+    if isinstance(geometry, MultiPolygon):
+        return {"type": "MultiPolygon", "coordinates": [_polygon_coordinates(part) for part in geometry.geoms]}
+    return {"type": "Polygon", "coordinates": _polygon_coordinates(geometry)}
 
 
-def _listify(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_listify(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _listify(item) for key, item in value.items()}
-    return value
+def _polygon_coordinates(polygon: Polygon) -> list[Any]:
+    rings = [polygon.exterior, *polygon.interiors]
+    return [shapely.get_coordinates(ring).tolist() for ring in rings]
 
 
 # --- structure ------------------------------------------------------------------
@@ -109,9 +113,11 @@ def _ring_array(ring: Any, where: str) -> np.ndarray:
         raise GeometryError(f"{where} has a NaN or infinite coordinate")
     if len(array) > 1 and (array[0] == array[-1]).all():
         array = array[:-1]  # drop the closing point; shapely closes rings itself
-    if len(np.unique(array, axis=0)) < 3:
-        raise GeometryError(f"{where} needs at least 3 distinct points")
+    # Fewer than 3 distinct points are always collinear, so the (sorting) distinct
+    # count is only needed to word the error.
     if _collinear(array):
+        if len(np.unique(array, axis=0)) < 3:
+            raise GeometryError(f"{where} needs at least 3 distinct points")
         raise GeometryError(f"{where} has zero area (all its points lie on one line)")
     return array
 
@@ -207,10 +213,11 @@ def parse_region_geometry(data: Any, *, width: int, height: int) -> RegionShape:
     if repaired is None or repaired.area < MIN_AREA_PX:
         raise GeometryError("geometry intersects itself and nothing polygonal survives its repair")
     bounds = box(0, 0, width, height)
-    if not repaired.intersects(bounds) or repaired.intersection(bounds).area == 0:
-        raise GeometryError(f"geometry lies entirely outside the mosaic (0, 0)-({width}, {height})")
-    if not bounds.contains(repaired):
-        repaired = polygonal_part(repaired.intersection(bounds))
+    if not bounds.contains(repaired):  # the common case (inside) needs no intersection at all
+        clipped = repaired.intersection(bounds)
+        if clipped.area == 0:
+            raise GeometryError(f"geometry lies entirely outside the mosaic (0, 0)-({width}, {height})")
+        repaired = polygonal_part(clipped)
     return _finish(repaired, "geometry clipped to the mosaic")
 
 

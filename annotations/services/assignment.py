@@ -13,7 +13,7 @@ so the choice is deterministic and spreads work evenly.
 from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -23,16 +23,15 @@ from annotations.selectors.access import can_manage_project
 
 from .revisions import revision_write
 
-User = get_user_model()
 
-
-def project_readers(*, mosaic: Mosaic) -> QuerySet[AbstractBaseUser]:
+def project_readers(*, mosaic: Mosaic) -> QuerySet[User]:
     """The users with the reader role in the mosaic's project, with their load there."""
     project = mosaic.case.project
     members = Membership.objects.filter(project=project, role=Role.READER).values("user")
     in_project = Q(reads__mosaic__case__project=project)
     return (
-        User.objects.filter(pk__in=members, is_active=True)
+        get_user_model()
+        .objects.filter(pk__in=members, is_active=True)
         .annotate(
             open_reads=Count("reads", filter=in_project & ~Q(reads__status=ReadStatus.SUBMITTED)),
             all_reads=Count("reads", filter=in_project),
@@ -42,7 +41,7 @@ def project_readers(*, mosaic: Mosaic) -> QuerySet[AbstractBaseUser]:
 
 
 @transaction.atomic
-def read_assign(*, mosaic: Mosaic, readers: Sequence[AbstractBaseUser], by: AbstractBaseUser | None) -> list[Read]:
+def read_assign(*, mosaic: Mosaic, readers: Sequence[User], by: User | None) -> list[Read]:
     """One new read per reader; ``by`` None means the platform itself (a management command)."""
     mosaic = Mosaic.objects.select_for_update(of=("self",)).select_related("case__project").get(pk=mosaic.pk)
     project = mosaic.case.project
@@ -76,9 +75,7 @@ def read_assign(*, mosaic: Mosaic, readers: Sequence[AbstractBaseUser], by: Abst
     return reads
 
 
-def readers_for_balance(
-    *, mosaic: Mosaic, count: int | None = None, pool: Sequence[AbstractBaseUser] | None = None
-) -> list[AbstractBaseUser]:
+def readers_for_balance(*, mosaic: Mosaic, count: int | None = None, pool: Sequence[User] | None = None) -> list[User]:
     """The least-loaded readers not yet reading ``mosaic`` (``count`` defaults to the reads still missing)."""
     project = mosaic.case.project
     existing = Read.objects.filter(mosaic=mosaic).values("reader")
@@ -100,9 +97,9 @@ def readers_for_balance(
 def read_assign_balanced(
     *,
     mosaic: Mosaic,
-    by: AbstractBaseUser | None,
+    by: User | None,
     count: int | None = None,
-    pool: Sequence[AbstractBaseUser] | None = None,
+    pool: Sequence[User] | None = None,
 ) -> list[Read]:
     """Assign the mosaic to the least-loaded readers until it has its reads."""
     mosaic = Mosaic.objects.select_for_update(of=("self",)).select_related("case__project").get(pk=mosaic.pk)

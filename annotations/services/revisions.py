@@ -22,9 +22,10 @@ read's ``version`` after the write, so a client's ``read_version`` names a revis
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 
+from annotations.db import has_postgresql_fast_paths
 from annotations.models import Read, ReadRevision, Region
 
 FULL_EVERY = 50
@@ -49,7 +50,7 @@ def region_state(region: Region) -> dict[str, Any]:
     }
 
 
-def _user_id(by: AbstractBaseUser | None) -> int | None:
+def _user_id(by: User | None) -> int | None:
     return by.pk if by is not None and by.pk else None
 
 
@@ -57,37 +58,60 @@ def revision_write(
     *,
     read: Read,
     action: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     upserted: list[Region] | None = None,
     deleted: list[int] | None = None,
 ) -> None:
     """Record the read's current state as revision ``read.version`` (call after saving the write)."""
     number = read.version
-    with connection.cursor() as cursor:  # one round trip for both facts: this runs on every autosave
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM {Region._meta.db_table} WHERE read_id = %s),"  # noqa: S608
-            f" EXISTS (SELECT 1 FROM {ReadRevision._meta.db_table} WHERE read_id = %s)",
-            [read.pk, read.pk],
-        )
-        region_count, has_revisions = cursor.fetchone()
-    if not has_revisions:
+    snapshot = {
+        "kind": "delta",
+        "fields": read_fields(read),
+        "upserted": [region_state(region) for region in upserted or []],
+        "deleted": list(deleted or []),
+    }
+    if not has_postgresql_fast_paths():
+        _write_portable(read=read, number=number, action=action, by=by, snapshot=snapshot)
+        return
+    # One round trip on every autosave: the region count is filled in by the database,
+    # and a read without any revision yet (nothing is inserted) gets a full one instead.
+    sql = f"""
+        INSERT INTO {ReadRevision._meta.db_table} (read_id, number, action, snapshot, created_by_id, created_at)
+        SELECT %s, %s, %s,
+               jsonb_set(%s::jsonb, '{{region_count}}',
+                         to_jsonb((SELECT count(*) FROM {Region._meta.db_table} WHERE read_id = %s))),
+               %s, now()
+        WHERE EXISTS (SELECT 1 FROM {ReadRevision._meta.db_table} WHERE read_id = %s)
+    """  # noqa: S608 - table names come from the models, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [read.pk, number, action, json.dumps(snapshot), read.pk, _user_id(by), read.pk])
+        inserted = cursor.rowcount
+    if not inserted:
         _write_full(read=read, number=number, action=action, by=by)
         return
     if number % FULL_EVERY == 0:
         from annotations.tasks.reading import checkpoint_revision  # the task module imports this one
 
         checkpoint_revision.delay_on_commit(read.pk, number)
-    snapshot = {
-        "kind": "delta",
-        "fields": read_fields(read),
-        "region_count": region_count,
-        "upserted": [region_state(region) for region in upserted or []],
-        "deleted": list(deleted or []),
-    }
+
+
+def _full_snapshot(read: Read) -> dict[str, Any]:
+    regions = [region_state(region) for region in Region.objects.filter(read=read).order_by("id")]
+    return {"kind": "full", "fields": read_fields(read), "region_count": len(regions), "regions": regions}
+
+
+def _write_portable(*, read: Read, number: int, action: str, by: User | None, snapshot: dict[str, Any]) -> None:
+    """The ORM twin of the PostgreSQL writers below (``make run`` on SQLite)."""
+    if ReadRevision.objects.filter(read=read).exists():
+        snapshot = {**snapshot, "region_count": Region.objects.filter(read=read).count()}
+        if number % FULL_EVERY == 0:
+            snapshot = _full_snapshot(read)
+    else:
+        snapshot = _full_snapshot(read)
     ReadRevision.objects.create(read=read, number=number, action=action, snapshot=snapshot, created_by_id=_user_id(by))
 
 
-def _write_full(*, read: Read, number: int, action: str, by: AbstractBaseUser | None) -> None:
+def _write_full(*, read: Read, number: int, action: str, by: User | None) -> None:
     region_table = Region._meta.db_table
     revision_table = ReadRevision._meta.db_table
     sql = f"""

@@ -5,8 +5,8 @@ import itertools
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from annotations.models import Membership, ReadStatus, Role
-from annotations.selectors.reads import read_is_visible_to, reads_visible_to
+from annotations.models import Membership, ReadStatus, Region, Role
+from annotations.selectors.reads import read_for, read_is_visible_to, reads_visible_to, region_for
 from tests.factories import CaseFactory, CenterFactory, MosaicFactory, ProjectFactory, ReadFactory, UserFactory, member
 
 STATUS_PAIRS = list(itertools.product([ReadStatus.ASSIGNED, ReadStatus.IN_PROGRESS, ReadStatus.SUBMITTED], repeat=2))
@@ -38,11 +38,26 @@ def test_fast_check_matches_the_queryset(db: None, blind: bool, status_a: str, s
         ReadFactory(mosaic=other_mosaic, reader=users["elsewhere"], status=ReadStatus.SUBMITTED),
         ReadFactory(mosaic=other_mosaic, reader=users["removed"], status=ReadStatus.SUBMITTED),
     ]
+    regions = [
+        Region.objects.create(read=read, label="clefting", geometry={"type": "Polygon", "coordinates": []},
+                              min_x=0, min_y=0, max_x=1, max_y=1, area_px=1)
+        for read in reads
+    ]  # fmt: skip
     Membership.objects.filter(user=users["removed"]).delete()
     for name, user in [*users.items(), ("anonymous", AnonymousUser())]:
-        for read in reads:
+        for read, region in zip(reads, regions, strict=True):
             expected = reads_visible_to(user=user).filter(pk=read.pk).exists()
             assert read_is_visible_to(user=user, read=read) == expected, (name, read.reader.username)
+            # The one-query fetches of the endpoints apply the same rules.
+            fetched = read_for(user=user, read_id=read.pk)
+            assert (fetched is not None) == expected, (name, read.reader.username)
+            fetched_region = region_for(user=user, region_id=region.pk, with_geometry=False)
+            assert (fetched_region is not None) == expected, (name, read.reader.username)
+            if expected:
+                assert fetched is not None and fetched_region is not None
+                assert fetched.mosaic.case.project == project and fetched.reader == read.reader
+                assert fetched_region.read == read and fetched_region.read.mosaic.width == read.mosaic.width
+                assert "geometry" in fetched_region.get_deferred_fields()
     # The rules themselves, spelled out for the blind case.
     if blind and ReadStatus.SUBMITTED not in (status_a, status_b):
         assert not read_is_visible_to(user=users["a"], read=reads[1])
