@@ -47,6 +47,7 @@ services: venv
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy annotations inference config
 	test ! -e platform/__init__.py
 
 test-frontend: frontend
