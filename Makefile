@@ -41,6 +41,8 @@ demo: migrate
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py create_demo | tee var/demo-logins.txt
 # Synthetic mosaics with ground truth, only while the demo project has none (issue 3).
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py make_demo_mosaics --project demo --center NAP --if-empty
+# Two blind reads per demo mosaic, so reader1 and reader2 find work in /worklist/ (skips assigned mosaics).
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py assign_reads --project demo
 
 services: venv
 	./scripts/ensure_services.sh

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from annotations.models import Role
-from tests.factories import CaseFactory, ProjectFactory, member
+from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, member
 
 
 @pytest.mark.django_db
@@ -28,12 +28,15 @@ def test_healthz_reports_an_unreachable_broker(client: Client, settings: Any) ->
 def test_login_then_project_and_case_pages(client: Client) -> None:
     project = ProjectFactory(slug="face", name="Facial lesions")
     lead = member(project, Role.LEAD, username="lead-x")
-    CaseFactory(project=project, code="VISIBLE1")
+    case = CaseFactory(project=project, code="VISIBLE1")
+    mosaic = MosaicFactory(case=case)  # ready
     assert client.get("/").status_code == 302  # to the login page
     response = client.post("/login/", {"username": "lead-x", "password": "pw-for-tests"})
     assert response.status_code == 302
     assert "Facial lesions" in client.get("/").content.decode()
-    assert "VISIBLE1" in client.get("/projects/face/").content.decode()
+    page = client.get("/projects/face/").content.decode()
+    assert "VISIBLE1" in page
+    assert f'href="/mosaics/{mosaic.pk}/"' in page
     assert lead.is_authenticated
 
 

@@ -90,6 +90,8 @@ export function createMosaicViewer(
     showNavigationControl: false,
     showNavigator,
     navigatorPosition: "BOTTOM_RIGHT",
+    // Readers keep their bearings on a 12k mosaic: the overview stays, it does not fade out.
+    navigatorAutoFade: false,
     // Up to 4 screen pixels per image pixel: enough to judge single cells.
     maxZoomPixelRatio: 4,
     visibilityRatio: 0.5,
