@@ -63,17 +63,21 @@ def reads_visible_to(*, user: AnyUser) -> QuerySet[Read]:
     return Read.objects.filter(Q(mosaic__case__project__in=managed) | own | peer_visible)
 
 
-_ACCESS_SQL = """
-    SELECT m.role, p.blind_reading,
+# The access row every visibility decision reads: (role, blind, caller_reads_mosaic,
+# mosaic_has_open_read), and the joins that reach it from a read ``r``.
+_ACCESS_COLUMNS = """m.role, p.blind_reading,
            EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.reader_id = %(user)s),
-           EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.status <> %(submitted)s)
-    FROM annotations_read r
-    JOIN annotations_mosaic mo ON mo.id = r.mosaic_id
+           EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.status <> %(submitted)s)"""
+_ACCESS_JOINS = """JOIN annotations_mosaic mo ON mo.id = r.mosaic_id
     JOIN annotations_case c ON c.id = mo.case_id
     JOIN annotations_project p ON p.id = c.project_id
-    LEFT JOIN annotations_membership m ON m.project_id = c.project_id AND m.user_id = %(user)s
+    LEFT JOIN annotations_membership m ON m.project_id = c.project_id AND m.user_id = %(user)s"""
+_ACCESS_SQL = f"""
+    SELECT {_ACCESS_COLUMNS}
+    FROM annotations_read r
+    {_ACCESS_JOINS}
     WHERE r.id = %(read)s
-"""
+"""  # noqa: S608 - constant SQL, values are parameters
 
 
 def _visible(user: AnyUser, reader_id: int, row: tuple[Any, ...] | None) -> bool:
@@ -150,15 +154,10 @@ def _fetch_with_access(
     else:
         where = "WHERE r.id = %(read)s"
     sql = f"""
-        SELECT {", ".join(selects)}, m.role, p.blind_reading,
-               EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.reader_id = %(user)s),
-               EXISTS (SELECT 1 FROM annotations_read o WHERE o.mosaic_id = r.mosaic_id AND o.status <> %(submitted)s)
+        SELECT {", ".join(selects)}, {_ACCESS_COLUMNS}
         FROM annotations_read r
-        JOIN annotations_mosaic mo ON mo.id = r.mosaic_id
-        JOIN annotations_case c ON c.id = mo.case_id
-        JOIN annotations_project p ON p.id = c.project_id
+        {_ACCESS_JOINS}
         JOIN {User._meta.db_table} u ON u.id = r.reader_id
-        LEFT JOIN annotations_membership m ON m.project_id = c.project_id AND m.user_id = %(user)s
         {where}
     """  # noqa: S608 - identifiers come from the models, values are parameters
     params = {"user": user.pk, "read": read_id, "region": region_id, "submitted": ReadStatus.SUBMITTED}
