@@ -32,8 +32,8 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from benchmarks.harness import throwaway_database  # noqa: E402
 from benchmarks.synthetic_regions import wobbly_ring  # noqa: E402
 
 
@@ -92,24 +92,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    # Also drops this run's cache entries and queued checkpoint tasks (no worker runs here).
+    with throwaway_database():
         run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        _drop_run_keys()
-
-
-def _drop_run_keys() -> None:
-    """This run's cache entries and queued checkpoint tasks (no worker runs during the benchmark)."""
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match=f"*rcmtest:{settings.RUN_ID}*", count=1000):
-        client.delete(key)
 
 
 def run(args: argparse.Namespace) -> None:

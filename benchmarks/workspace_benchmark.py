@@ -37,14 +37,11 @@ django.setup()
 
 import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from benchmarks.harness import throwaway_database  # noqa: E402
 from benchmarks.synthetic_regions import wobbly_ring  # noqa: E402
+from tests.run_resources import CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
 SIZE = 12_000
 PASSWORD = "bench-pw"  # noqa: S105 - a throwaway user in a throwaway database
 
@@ -225,32 +222,28 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    server = None
-    try:
-        start = time.perf_counter()
-        world = build(args.regions, args.vertices)
-        print(f"built a {SIZE}x{SIZE} pyramid and {args.regions} regions of {args.vertices} vertices "
-              f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
-        server = start_server()
-        base = f"http://127.0.0.1:{server.port}"
-        results: dict[str, list[dict[str, Any]]] = {"reference": [], "regions": []}
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            for round_number in range(args.rounds):
-                for key, username, read in (("reference", "bench-reference", world["empty_read"]),
-                                            ("regions", "bench-reader", world["read"])):  # fmt: skip
-                    results[key].append(measure(browser, base, username, read.pk, args.frames))
-                    print(f"round {round_number + 1}: {key} first draw {results[key][-1]['first_draw']:.0f} ms")
-            browser.close()
-        print(report(results, args))
-    finally:
-        if server is not None:
-            server.terminate()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-
+    with throwaway_database():
+        server = None
+        try:
+            start = time.perf_counter()
+            world = build(args.regions, args.vertices)
+            print(f"built a {SIZE}x{SIZE} pyramid and {args.regions} regions of {args.vertices} vertices "
+                  f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+            server = start_server()
+            base = f"http://127.0.0.1:{server.port}"
+            results: dict[str, list[dict[str, Any]]] = {"reference": [], "regions": []}
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                for round_number in range(args.rounds):
+                    for key, username, read in (("reference", "bench-reference", world["empty_read"]),
+                                                ("regions", "bench-reader", world["read"])):  # fmt: skip
+                        results[key].append(measure(browser, base, username, read.pk, args.frames))
+                        print(f"round {round_number + 1}: {key} first draw {results[key][-1]['first_draw']:.0f} ms")
+                browser.close()
+            print(report(results, args))
+        finally:
+            if server is not None:
+                server.terminate()
 
 if __name__ == "__main__":
     main()

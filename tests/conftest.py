@@ -19,6 +19,8 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests.run_resources import CHROMIUM_ARGS, drop_run_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -75,19 +77,9 @@ def _clean_up_run_artifacts() -> Iterator[None]:
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
     try:
-        import redis
-
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(match=f"*rcmtest:{settings.RUN_ID}*", count=1000):
-            client.delete(key)
+        drop_run_keys()
     except Exception:  # noqa: BLE001,S110 - cleanup must never fail the run
         pass
-
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
