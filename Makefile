@@ -4,12 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test venv venv-dev frontend migrate demo lint test-python test-frontend services clean
+.PHONY: run test venv venv-dev frontend frontend-build api-client migrate demo lint test-python test-frontend services test-packages clean
 
 run: venv frontend migrate demo  ## The platform on embedded defaults with demo data.
 	./scripts/run_local.sh
 
-test: venv-dev frontend services lint test-frontend test-python  ## The whole suite against real PostgreSQL and Redis.
+# The suite builds the frontend from the committed API client without regenerating it:
+# tests/test_api_client_contract.py fails when that client has drifted from the backend.
+test: venv-dev frontend-build services test-packages lint test-frontend test-python  ## The whole suite against real PostgreSQL and Redis.
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,7 +33,14 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend/dist/.vite/manifest.json: frontend/node_modules/.installed $(shell find frontend/src -type f 2>/dev/null) frontend/vite.config.ts
 	cd frontend && npm run build
 
-frontend: frontend/dist/.vite/manifest.json
+# The typed API client: the OpenAPI schema and the TypeScript types generated from it,
+# both committed under frontend/src/api/ (see scripts/api_client.py). Run after an API change.
+api-client: venv frontend/node_modules/.installed  ## Regenerate frontend/src/api/ from the backend's schema.
+	$(PY) scripts/api_client.py write
+
+frontend-build: frontend/dist/.vite/manifest.json
+
+frontend: api-client frontend-build  ## Regenerate the API client, then build.
 
 migrate: venv
 	mkdir -p var
@@ -47,15 +56,18 @@ demo: migrate
 services: venv
 	./scripts/ensure_services.sh
 
+test-packages:  ## Debian's Chromium and nginx for the tests (installed when missing and run as root).
+	./scripts/ensure_test_packages.sh
+
 lint: venv-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy annotations inference config
+	$(VENV)/bin/mypy annotations inference training audit config users benchmarks scripts
 	test ! -e platform/__init__.py
 
-test-frontend: frontend
+test-frontend: frontend-build
 	cd frontend && npm test
 
-test-python: venv-dev frontend services
+test-python: venv-dev frontend-build services test-packages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:

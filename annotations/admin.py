@@ -1,11 +1,30 @@
-"""Django admin for centers, projects, memberships, cases, mosaics and reads."""
+"""Django admin for centers, projects, memberships, cases, mosaics, reads, agreement and label sets.
+
+Agreement results, adjudication records and label sets are shown read-only: they
+are written by their services only (a label set is immutable once complete; its
+files are verified against the SHA-256 recorded here).
+"""
+
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from annotations.models import Case, Center, Membership, Mosaic, Project, Read, Region
-from annotations.services.cleanup import case_delete, mosaic_delete
+from annotations.models import (
+    AdjudicationDecision,
+    AgreementResult,
+    Case,
+    Center,
+    LabelSet,
+    Membership,
+    Mosaic,
+    Project,
+    Read,
+    Region,
+)
+from annotations.services.cases import case_delete
+from annotations.services.cleanup import mosaic_delete
 
 
 @admin.register(Center)
@@ -41,13 +60,14 @@ class CaseAdmin(admin.ModelAdmin):
     list_filter = ["project", "center", "diagnosis", "histopathology_confirmed"]
     search_fields = ["code", "patient_code"]
 
-    # Deletions go through the service so that the mosaics' files go too.
+    # Deletions go through the service so that the mosaics' files go too; the admin
+    # site has checked its own delete permission (``by=None``: no project-role check).
     def delete_model(self, request: HttpRequest, obj: Case) -> None:
-        case_delete(case=obj)
+        case_delete(case=obj, by=None)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         for case in queryset:
-            case_delete(case=case)
+            case_delete(case=case, by=None)
 
 
 @admin.register(Mosaic)
@@ -57,20 +77,49 @@ class MosaicAdmin(admin.ModelAdmin):
     readonly_fields = ["checksum", "source_info", "pyramid_path", "thumbnail_path", "original_path"]
 
     def delete_model(self, request: HttpRequest, obj: Mosaic) -> None:
-        mosaic_delete(mosaic=obj)
+        mosaic_delete(mosaic=obj, by=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Mosaic]) -> None:
         for mosaic in queryset:
-            mosaic_delete(mosaic=mosaic)
+            mosaic_delete(mosaic=mosaic, by=request.user)
 
 
 @admin.register(Read)
 class ReadAdmin(admin.ModelAdmin):
-    list_display = ["id", "mosaic", "reader", "status", "diagnosis", "submitted_at"]
-    list_filter = ["status"]
+    list_display = ["id", "mosaic", "reader", "kind", "status", "diagnosis", "submitted_at"]
+    list_filter = ["kind", "status"]
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["id", "read", "label", "provenance", "area_px", "version"]
     list_filter = ["label", "provenance"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: these rows are written by their services only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AgreementResult)
+class AgreementResultAdmin(ReadOnlyAdmin):
+    list_display = ["id", "mosaic", "read_a", "read_b", "read_a_version", "read_b_version", "error", "computed_at"]
+
+
+@admin.register(AdjudicationDecision)
+class AdjudicationDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "component", "choice", "decided_by", "decided_at", "revision"]
+
+
+@admin.register(LabelSet)
+class LabelSetAdmin(ReadOnlyAdmin):
+    list_display = ["project", "version", "policy", "status", "mosaic_count", "manifest_sha256", "completed_at"]
+    list_filter = ["project", "status"]

@@ -1,8 +1,9 @@
 """Where a mosaic's files live under MEDIA_ROOT, and safe path handling.
 
 Layout: ``mosaics/<id>/pyramid.tiff`` (tiled pyramidal BigTIFF, 8-bit gray),
-``mosaics/<id>/thumbnail.png``, ``mosaics/<id>/original/<name>`` (when the project
-keeps originals), ``uploads/<upload-id>.part`` (chunked uploads in flight).
+``mosaics/<id>/thumbnail.png``, ``mosaics/<id>/dzi/`` (Deep Zoom tiles pre-rendered
+at ingest, ``annotations.ingest.prerender``), ``mosaics/<id>/original/<name>`` (when
+the project keeps originals), ``uploads/<upload-id>.part`` (chunked uploads in flight).
 Records store paths relative to MEDIA_ROOT so the media volume can move.
 """
 
@@ -12,8 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 
-PYRAMID_NAME = "pyramid.tiff"
-THUMBNAIL_NAME = "thumbnail.png"
+from annotations.ingest.pipeline import PYRAMID_NAME, THUMBNAIL_NAME
+from annotations.ingest.prerender import DZI_DIR_NAME
+
+__all__ = ["DZI_DIR_NAME", "PYRAMID_NAME", "THUMBNAIL_NAME", "media_path", "media_root", "mosaic_dir", "remove_mosaic_files", "remove_rendered_tiles", "to_relative"]
 
 
 def media_root() -> Path:
@@ -38,7 +41,12 @@ def media_path(relative: str) -> Path:
 
 
 def remove_mosaic_files(mosaic_id: int) -> None:
-    """Remove everything stored for a mosaic: its folder and its rendered-tile cache."""
+    """Remove everything stored for a mosaic: its folder (pyramid, pre-rendered tiles…) and rendered tiles."""
     shutil.rmtree(mosaic_dir(mosaic_id), ignore_errors=True)
+    remove_rendered_tiles(mosaic_id)
+
+
+def remove_rendered_tiles(mosaic_id: int) -> None:
+    """Remove the tiles Django rendered into the tile directory (``RCM_TILE_DISK_CACHE_DIR``)."""
     if settings.RCM_TILE_DISK_CACHE_DIR:
         shutil.rmtree(Path(settings.RCM_TILE_DISK_CACHE_DIR) / str(mosaic_id), ignore_errors=True)

@@ -10,7 +10,7 @@ to a reference measured the same way in the same run: an authenticated GET of
 
 Run (needs the PostgreSQL of config.settings.test; makes and drops its own database):
 
-    DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/python benchmarks/reading_benchmark.py [--regions 5000]
+    DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/python benchmarks/reading_benchmark.py [--regions 5000] [--smoke]
 """
 
 import argparse
@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from benchmarks import smoke  # noqa: E402
 from benchmarks.harness import throwaway_database  # noqa: E402
 from benchmarks.synthetic_regions import wobbly_ring  # noqa: E402
 
@@ -56,15 +58,15 @@ def summary(name: str, samples: list[float], reference: float | None = None, ext
 
 
 def build(regions: int, vertices: int) -> dict[str, Any]:
+    from annotations.geometry.shapes import parse_region_geometry
     from annotations.models import Region, Role
-    from annotations.reading.geometry import parse_region_geometry
     from annotations.services.assignment import read_assign
     from annotations.services.reads import new_region
     from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, member
 
-    project = ProjectFactory()
-    mosaic = MosaicFactory(case=CaseFactory(project=project), width=12000, height=12000)
-    empty_mosaic = MosaicFactory(case=CaseFactory(project=project), width=12000, height=12000)
+    project = ProjectFactory.create()
+    mosaic = MosaicFactory.create(case=CaseFactory.create(project=project), width=12000, height=12000)
+    empty_mosaic = MosaicFactory.create(case=CaseFactory.create(project=project), width=12000, height=12000)
     lead = member(project, Role.LEAD)
     reader = member(project, Role.READER)
     [read] = read_assign(mosaic=mosaic, readers=[reader], by=lead)
@@ -90,7 +92,7 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=5000)
     parser.add_argument("--vertices", type=int, default=200)
     parser.add_argument("--runs", type=int, default=30)
-    args = parser.parse_args()
+    args = smoke.parse_args(parser, {"regions": 20, "vertices": 16, "runs": 2})
 
     # Also drops this run's cache entries and queued checkpoint tasks (no worker runs here).
     with throwaway_database():
@@ -98,8 +100,8 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from annotations.models import Region
-    from annotations.selectors.reads import BBox, region_json_in_viewport
+    from annotations.models import Read, Region
+    from annotations.selectors.reads import BBox
 
     start = time.perf_counter()
     world = build(args.regions, args.vertices)
@@ -120,22 +122,24 @@ def run(args: argparse.Namespace) -> None:
         "1:2 viewport 3840x2160": ("4000,4000,7840,6160", ""),
         "whole mosaic (all regions), full geometry": ("0,0,12000,12000", ""),
         "whole mosaic, simplify=6 (1 screen px), warm cache": ("0,0,12000,12000", "&simplify=6"),
+        # The stored low-resolution outlines (issue 13): what the workspace opens a large read with.
+        "whole mosaic, outline=true (stored outlines)": ("0,0,12000,12000", "&outline=true"),
     }
     for name, (bbox, extra) in viewports.items():
         url = f"/api/reads/{read.pk}/regions/?bbox={bbox}{extra}"
         start = time.perf_counter()
         response = client.get(url)
-        if extra:  # the first overview computes and caches the thinned outlines
+        if "simplify" in extra:  # the first overview computes and caches the thinned outlines
             cold = (time.perf_counter() - start) * 1000
             lines.append(f"GET regions, {name}: first (cold cache) request {cold:.0f} ms")
         count = len(response.json()["results"])
         size = len(response.content) / 1e6
         runs = args.runs if count < 1000 else max(5, args.runs // 5)
-        lines.append(summary(f"GET regions, {name}", timed(lambda url=url: client.get(url), runs), ref,
+        lines.append(summary(f"GET regions, {name}", timed(partial(client.get, url), runs), ref,
                              f"({count} regions, {size:.1f} MB)"))  # fmt: skip
         if not extra:
             box = BBox(*map(float, bbox.split(",")))
-            query = timed(lambda box=box: _Ok(region_json_in_viewport(read=read, bbox=box, mm2_per_px=2.5e-7)), runs)
+            query = timed(partial(_selector_call, read, box), runs)
             lines.append(summary(f"  selector only (SQL builds the JSON), {name}", query, ref))
 
     # Autosave: PATCH one region's geometry with its version, as the page does after a vertex drag.
@@ -144,10 +148,11 @@ def run(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(1)
 
     def patch(target: Region) -> Any:
-        target.refresh_from_db(fields=["version"])
+        # The region's and its read's versions, as the page holds them (every write names both).
+        version, read_version = Region.objects.filter(pk=target.pk).values_list("version", "read__version").get()
         ring = wobbly_ring(rng, (target.min_x + target.max_x) / 2, (target.min_y + target.max_y) / 2, 40, args.vertices)
-        return client.patch(f"/api/regions/{target.pk}/", {"version": target.version, "geometry": {
-            "type": "Polygon", "coordinates": [ring]}}, content_type="application/json")  # fmt: skip
+        return client.patch(f"/api/regions/{target.pk}/", {"version": version, "read_version": read_version,
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}, content_type="application/json")  # fmt: skip
 
     world["single"].save()
     patch_runs = max(args.runs, 100)  # covers the periodic full revision (every 50th)
@@ -162,14 +167,25 @@ def run(args: argparse.Namespace) -> None:
     assert stroke_target is not None
     centre = ((stroke_target.min_x + stroke_target.max_x) / 2, (stroke_target.min_y + stroke_target.max_y) / 2)
 
+    held = {"read_version": Read.objects.values_list("version", flat=True).get(pk=read.pk)}
+
     def stroke() -> Any:
         ring = wobbly_ring(rng, centre[0], centre[1], 10, 60)
-        return client.post(f"/api/reads/{read.pk}/regions/", {"label": "atypical_honeycomb", "geometry": {
-            "type": "Polygon", "coordinates": [ring]}}, content_type="application/json")  # fmt: skip
+        response = client.post(f"/api/reads/{read.pk}/regions/", {"label": "atypical_honeycomb", "geometry": {
+            "type": "Polygon", "coordinates": [ring]}, "read_version": held["read_version"]},
+            content_type="application/json")  # fmt: skip
+        held["read_version"] = response.json()["read_version"]  # the page keeps the version each answer names
+        return response
 
     lines.append(summary(f"POST a stroke merged into a region of the {args.regions}-region read",
                          timed(stroke, patch_runs), ref))  # fmt: skip
     print("\n".join(lines))
+
+
+def _selector_call(read: Any, box: Any) -> "_Ok":
+    from annotations.selectors.reads import region_json_in_viewport
+
+    return _Ok(region_json_in_viewport(read=read, bbox=box, mm2_per_px=2.5e-7))
 
 
 class _Ok:

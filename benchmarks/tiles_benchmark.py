@@ -1,23 +1,36 @@
-"""Tile serving under load: wrk, 32 connections, random full-resolution tiles, cold and warm.
+"""Tile serving, side by side in each round: the platform against a fairly configured peer and nginx.
 
-Four servers over the same synthetic 12,000 x 12,000 grayscale image, on loopback:
-  (a) nginx serving a ``vips dzsave`` pyramid as static files (the physical reference);
-  (b) Kitware's django-large-image tile endpoint under gunicorn (2 workers, no permission
-      checks), in its own venv (benchmarks/out/venv-dli) over the same pyramid TIFF;
-  (c) this platform's DZI tile endpoint under gunicorn (2 workers, production settings,
-      PostgreSQL, Redis tile cache, session-authenticated, permission enforced);
-  (d) the production path: platform/nginx/nginx.conf in front of (c), signed tile URLs,
-      tiles served from the tile directory Django fills.
-"Cold" walks a shuffled list of every full-resolution tile of K copies of the pyramid
-for --duration seconds (each tile asked once, after restarting the server and emptying
-its caches; the list is longer than a run gets through); "warm" fills a set of
---warm-tiles of them once, then asks uniformly random tiles of that set.
+Servers, over the same synthetic 12,000 x 12,000 grey image (``--copies`` distinct
+mosaics, hard links of one pyramid), on loopback, wrk with 32 connections:
 
-Setup (once):  apt-get install -y wrk nginx-light
+  static        nginx serving the image's Deep Zoom tiles as files (the physical reference);
+  peer          Kitware's django-large-image under gunicorn (2 workers, no permission
+                checks), configured for the working set (tiles_peer/settings.py): every
+                image open, a tile cache larger than the warm set, JPEG at quality 90;
+  platform      this platform's tile endpoint under gunicorn (2 workers, production
+                settings, PostgreSQL, Redis, session-authenticated, permission enforced),
+                mosaics with the tiles ingest pre-renders (the default);
+  render        the same endpoint for mosaics without pre-rendered tiles (rendered,
+                cached per user in Redis and in the tile directory after the response);
+  production    platform/nginx/nginx.conf in front of "platform": session-bound tiles
+                URLs from the descriptor, nginx serving through the grant records.
+
+Cold: the server restarted, its caches emptied, then --duration seconds walking a
+shuffled list of every full-resolution tile (each asked once; the list is longer than
+a run gets through), with 32 connections and with 1 (a cold tile's latency alone).
+Warm: --warm-tiles tiles asked --fill-passes times, then --duration seconds of
+uniformly random tiles among them. In process: each server's WSGI application called
+directly, time to the first body byte of 300 cold tiles, then the same 300 again.
+Ratios are computed within a round (both servers measured minutes apart on the same
+machine) and reported round by round with their median.
+
+Setup (once):  apt-get install -y wrk nginx postgresql-client
                python3 -m venv benchmarks/out/venv-dli
-               benchmarks/out/venv-dli/bin/pip install django-large-image==0.10.5 \
-                   large-image==1.35.6 large-image-source-tiff==1.35.6 gunicorn==27.0.1
-Run:           .venv/bin/python benchmarks/tiles_benchmark.py [--size 12000] [--copies 8] [--duration 10] [--rounds 2] [--compression none]
+               benchmarks/out/venv-dli/bin/pip install django-large-image==0.10.5 \\
+                   large-image==1.35.6 large-image-source-tiff==1.35.6 gunicorn==27.0.1 psutil==7.2.2
+Run:           .venv/bin/python benchmarks/tiles_benchmark.py [--rounds 3] [--copies 25] [--size 12000]
+Smoke:         .venv/bin/python benchmarks/tiles_benchmark.py --smoke   (seconds; no nginx, wrk or peer:
+               in process against large_image's own getTile, on the test settings' database)
 Needs PostgreSQL and Redis on 127.0.0.1 (database ``rcm_tiles_bench`` is recreated;
 Redis database 5 holds the tile cache during the run and is emptied of it afterwards).
 """
@@ -30,36 +43,46 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BENCH = ROOT / "benchmarks"
 OUT = BENCH / "out" / "tiles"
 PEER_VENV = BENCH / "out" / "venv-dli"
 REDIS_URL = "redis://127.0.0.1:6379/5"
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/rcm_tiles_bench"
 SECRET = "benchmark-tile-secret"
-PORTS = {"static": 18080, "peer": 18003, "platform": 18001, "production": 18082}
+PORTS = {"static": 18080, "peer": 18003, "platform": 18001, "render": 18001, "production": 18082}
+SERVERS = ("static", "peer", "platform", "render", "production")
 THREADS = 2
 CONNECTIONS = 32
+JPEG_QUALITY = 90
+INPROCESS_TILES = 300
+# 1: gunicorn's sync workers (the harness the issue's numbers come from); compose runs 4 threads per worker.
+GUNICORN_THREADS = int(os.environ.get("TILES_GUNICORN_THREADS", "1"))
+Row = dict[str, Any]
+T = TypeVar("T")
 
 
 def log(message: str) -> None:
     print(message, flush=True)
 
 
-# ---------------------------------------------------------------- image and pyramids
+# ---------------------------------------------------------------- image, pyramid, pre-rendered tiles
 def make_image(size: int, compression: str) -> Path:
     """A textured 8-bit grey image (cells-like blobs, gradients and speckle), as a pyramid TIFF
     written the way ingest writes them (256-px tiles; ingest's default compression is none)."""
     import pyvips
 
-    pyramid = OUT / f"pyramid-{compression}.tiff"
-    if pyramid.exists() and pyvips.Image.new_from_file(str(pyramid)).width == size:
+    pyramid = OUT / f"pyramid-{size}-{compression}.tiff"
+    if pyramid.exists():
         return pyramid
     xyz = pyvips.Image.xyz(size, size)
     x, y = xyz[0], xyz[1]
@@ -74,36 +97,27 @@ def make_image(size: int, compression: str) -> Path:
     return pyramid
 
 
-def make_dzsave(pyramid: Path) -> Path:
-    import pyvips
+def make_dzi(pyramid: Path) -> Path:
+    """The image's Deep Zoom tiles as ingest pre-renders them (annotations.ingest.prerender)."""
+    from annotations.ingest.prerender import dzi_descriptor_path, write_dzi_tiles
 
-    target = OUT / "static" / "ref"
-    descriptor = OUT / "static" / "ref.dzi"
-    marker = OUT / "static" / "source.txt"
-    if descriptor.exists() and marker.exists() and marker.read_text() == pyramid.name:
-        return target
-    shutil.rmtree(OUT / "static", ignore_errors=True)
-    (OUT / "static").mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    pyvips.Image.new_from_file(str(pyramid)).dzsave(str(target), suffix=".jpeg[Q=90]", tile_size=254, overlap=1)
-    marker.write_text(pyramid.name)
-    log(f"vips dzsave written in {time.perf_counter() - started:.1f} s")
+    target = OUT / f"dzi-{pyramid.stem}"
+    if not dzi_descriptor_path(target).is_file():
+        started = time.perf_counter()
+        write_dzi_tiles(pyramid, target, quality=JPEG_QUALITY)
+        log(f"Deep Zoom tiles pre-rendered in {time.perf_counter() - started:.1f} s")
     return target
 
 
-def link_copies(pyramid: Path, copies: int, directory: Path, name: str = "{i}.tiff") -> list[Path]:
+def link_copies(pyramid: Path, copies: int, directory: Path) -> None:
     """Hard links with distinct paths: each server opens and caches them as distinct images."""
-    paths = []
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
     for i in range(1, copies + 1):
-        path = directory / name.format(i=i)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.link(pyramid, path)
-        paths.append(path)
-    return paths
+        os.link(pyramid, directory / f"{i}.tiff")
 
 
-# ---------------------------------------------------------------- platform database
+# ---------------------------------------------------------------- platform (child processes, production settings)
 def platform_env() -> dict[str, str]:
     return {
         **os.environ,
@@ -117,63 +131,82 @@ def platform_env() -> dict[str, str]:
         "RCM_MEDIA_ROOT": str(OUT / "media"),
         "RCM_STATIC_ROOT": str(OUT / "staticfiles"),
         "RCM_TILE_URL_SECRET": SECRET,
-        "RCM_TILE_DISK_CACHE_DIR": str(OUT / "tilecache"),
+        "RCM_TILE_DISK_CACHE_DIR": str(OUT / "media" / "tilecache"),
+        "RCM_TILE_JPEG_QUALITY": str(JPEG_QUALITY),
         "RCM_LOG_LEVEL": "WARNING",
     }
 
 
-def setup_platform_db(pyramid: Path, copies: int) -> dict[str, object]:
-    """Runs in a child process with platform_env(): a reader assigned to ``copies`` ready mosaics."""
-    sys.path.insert(0, str(ROOT))
+def setup_platform_db(pyramid: Path, dzi: Path, copies: dict[str, int]) -> Row:
+    """A reader assigned to ``copies["platform"]`` mosaics with pre-rendered tiles and ``copies["render"]`` without."""
     import django
 
     django.setup()
     from django.core.management import call_command
     from django.test import Client
 
+    from annotations.ingest.prerender import DZI_DIR_NAME
     from annotations.models import Mosaic, MosaicStatus, Role
     from annotations.storage import PYRAMID_NAME, mosaic_dir, to_relative
-    from annotations.tiles.signing import dzi_url
-    from annotations.tiles.source import open_mosaic
     from tests.factories import CaseFactory, ProjectFactory, ReadFactory, member
 
     call_command("migrate", verbosity=0, interactive=False)
-    project = ProjectFactory(slug="bench")
+    project = ProjectFactory.create(slug="bench")
     reader = member(project, Role.READER, username="bench-reader")
-    mosaics = []
-    for _ in range(copies):
-        mosaic = Mosaic.objects.create(case=CaseFactory(project=project), status=MosaicStatus.READY,
-                                       width=0, height=0, um_per_px=0.5)  # fmt: skip
-        path = mosaic_dir(mosaic.pk) / PYRAMID_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.link(pyramid, path)
-        mosaic.pyramid_path = to_relative(path)
-        mosaic.save()
-        ReadFactory(mosaic=mosaic, reader=reader)
-        mosaics.append(mosaic)
+    ids: dict[str, list[int]] = {"platform": [], "render": []}
+    for kind in ids:
+        for _ in range(copies[kind]):
+            mosaic = Mosaic.objects.create(case=CaseFactory.create(project=project), status=MosaicStatus.READY,
+                                           width=0, height=0, um_per_px=0.5)  # fmt: skip
+            path = mosaic_dir(mosaic.pk) / PYRAMID_NAME
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.link(pyramid, path)
+            if kind == "platform":
+                shutil.copytree(dzi, mosaic_dir(mosaic.pk) / DZI_DIR_NAME, copy_function=os.link)
+            mosaic.pyramid_path = to_relative(path)
+            mosaic.save()
+            ReadFactory.create(mosaic=mosaic, reader=reader)
+            ids[kind].append(mosaic.pk)
     client = Client()
     client.force_login(reader)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
-    signed = {m.pk: dzi_url(mosaic_id=m.pk, version=open_mosaic(m).version) for m in mosaics}
-    return {"mosaic_ids": [m.pk for m in mosaics], "cookie": cookie, "signed": signed}
+    return {"ids": ids, "cookie": f"sessionid={client.cookies['sessionid'].value}"}
 
 
-def prepare_platform(pyramid: Path, copies: int) -> dict[str, object]:
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", "DROP DATABASE IF EXISTS rcm_tiles_bench"],
-                   check=True, capture_output=True)  # fmt: skip
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", "CREATE DATABASE rcm_tiles_bench"],
-                   check=True, capture_output=True)  # fmt: skip
+def prepare_platform(pyramid: Path, dzi: Path, copies: dict[str, int]) -> Row:
+    for sql in ("DROP DATABASE IF EXISTS rcm_tiles_bench", "CREATE DATABASE rcm_tiles_bench"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True, capture_output=True)
     shutil.rmtree(OUT / "media", ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, __file__, "--setup-db", str(pyramid), "--copies", str(copies)],
-        env=platform_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    return child_json(["--setup-db", str(pyramid), "--dzi", str(dzi), "--copies-json", json.dumps(copies)])
+
+
+def child_json(arguments: list[str]) -> Row:
+    """Run this script with ``arguments`` under the platform's production settings; its last line is JSON."""
+    result = subprocess.run([sys.executable, __file__, *arguments], env=platform_env(), cwd=ROOT,
+                            capture_output=True, text=True)  # fmt: skip
     if result.returncode:
-        raise RuntimeError(f"platform setup failed:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"{arguments[0]} failed:\n{result.stderr[-3000:]}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def inprocess_platform(plan: Row) -> Row:
+    """Child process: the platform's WSGI application called directly (see tiles_inprocess.py)."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from annotations.tiles.deferred import wait_until_done
+    from benchmarks.tiles_inprocess import first_byte, measure
+
+    app = WSGIHandler()
+    results: Row = {}
+    for kind in ("platform", "render"):
+        for path in plan["prime"][kind]:  # one tile per mosaic: the access decision and opening the pyramid
+            first_byte(app, path, plan["cookie"])
+        results[kind] = {"cold": measure(app, plan["paths"][kind], plan["cookie"])}
+        wait_until_done()  # the deferred cache stores, as a server does them between requests
+        results[kind]["warm"] = measure(app, plan["paths"][kind], plan["cookie"])
+    return results
 
 
 # ---------------------------------------------------------------- servers
@@ -208,73 +241,92 @@ class Server:
 
 
 def gunicorn(name: str, python_bin: Path, module: str, port: int, env: dict[str, str], cwd: Path) -> Server:
-    command = [str(python_bin.parent / "gunicorn"), module, "--workers", "2", "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning"]  # fmt: skip
+    """Both Django servers alike: 2 workers (the machine's cores), ``GUNICORN_THREADS`` threads each."""
+    command = [str(python_bin.parent / "gunicorn"), module, "--workers", "2", "--threads", str(GUNICORN_THREADS),
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]  # fmt: skip
     return Server(name, command, env, cwd, f"http://127.0.0.1:{port}/")
 
 
-def nginx_server(name: str, config: str) -> Server:
-    conf_dir = OUT / "nginx" / name
-    conf_dir.mkdir(parents=True, exist_ok=True)
-    (conf_dir / "conf.d").mkdir(exist_ok=True)
-    (conf_dir / "nginx.conf").write_text(config.replace("@CONF_D@", str(conf_dir / "conf.d")))
-    (conf_dir / "conf.d" / "tile-secret.conf").write_text(f'map "" $tile_secret {{\n    default "{SECRET}";\n}}\n')
-    command = ["nginx", "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"]
-    port = PORTS[name]
-    return Server(name, command, dict(os.environ), conf_dir, f"http://127.0.0.1:{port}/")
+def peer_env(peer_dir: Path, copies: int, warm_tiles: int) -> dict[str, str]:
+    """The peer configured for the working set (tiles_peer/settings.py explains each knob)."""
+    return {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "tiles_peer.settings", "PYTHONPATH": str(BENCH),
+        "TILES_PEER_DIR": str(peer_dir), "TILES_PEER_CACHE_TILES": str(4 * warm_tiles),
+        "TILES_PEER_JPEG_QUALITY": str(JPEG_QUALITY),
+        # large_image reads its configuration from the environment when it is imported, before Django's
+        # settings; it budgets 100 MB of memory per open image, so 1/8 of memory rather than 1/16 (with
+        # psutil it sees the machine's memory) and a maximum above the copies keep every image open.
+        "LARGE_IMAGE_CACHE_TILESOURCE_MEMORY_PORTION": "8", "LARGE_IMAGE_CACHE_TILESOURCE_MAXIMUM": str(copies + 2),
+    }  # fmt: skip
 
 
-def static_nginx_config(static_root: Path) -> str:
+def static_nginx_config(root: Path) -> str:
+    work = OUT / "nginx" / "static"
     return f"""
 worker_processes auto;
-pid {OUT}/nginx/static/nginx.pid;
-error_log {OUT}/nginx/static/error.log warn;
+worker_rlimit_nofile 20000;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
     include /etc/nginx/mime.types;
     access_log off;
     sendfile on; tcp_nopush on; tcp_nodelay on;
     keepalive_requests 100000;
-    open_file_cache max=20000 inactive=60s;
+    open_file_cache max=10000 inactive=60s;  # within this machine's 20,000 open files
     server {{
         listen 127.0.0.1:{PORTS["static"]};
-        root {static_root};
+        root {root};
         location / {{ }}
     }}
 }}
 """
 
 
-def production_nginx_config() -> str:
-    """platform/nginx/nginx.conf with this machine's ports and paths (nothing else changed)."""
-    text = (ROOT / "platform" / "nginx" / "nginx.conf").read_text()
-    replacements = {
-        "server web:8000;": f"server 127.0.0.1:{PORTS['platform']};",
-        "listen 80;": f"listen 127.0.0.1:{PORTS['production']};",
-        "pid /var/run/nginx.pid;": f"pid {OUT}/nginx/production/nginx.pid;",
-        "access_log /dev/stdout;": "access_log off;",
-        "error_log /dev/stderr warn;": f"error_log {OUT}/nginx/production/error.log warn;",
-        "include /etc/nginx/conf.d/*.conf;": "include @CONF_D@/*.conf;",
-        "/app/staticfiles/": f"{OUT}/staticfiles/",
-        "root /data/media/tilecache;": f"root {OUT}/tilecache;",
-    }
-    for old, new in replacements.items():
-        if old not in text:
-            raise RuntimeError(f"platform/nginx/nginx.conf no longer contains {old!r}")
-        text = text.replace(old, new)
-    return text
+class NginxServer(Server):
+    """tests.nginx_front.Nginx behind this script's Server interface."""
+
+    def __init__(self, name: str, config: str) -> None:
+        from tests.nginx_front import Nginx
+
+        super().__init__(name, [], {}, OUT, "")
+        self.front = Nginx(OUT / "nginx" / name, config, PORTS[name], SECRET)
+
+    def start(self) -> None:
+        self.front.start()
+
+    def stop(self) -> None:
+        self.front.stop()
+
+
+def production_nginx() -> NginxServer:
+    from tests.nginx_front import production_config
+
+    media = OUT / "media"
+    config = production_config(
+        work=OUT / "nginx" / "production", port=PORTS["production"], upstream=f"127.0.0.1:{PORTS['platform']}",
+        media_root=media, grant_root=media / "tilegrants", static_root=OUT / "staticfiles", run_as_root=False,
+    )  # fmt: skip
+    return NginxServer("production", config)
+
+
+def granted_tiles_urls(ids: list[int], cookie: str) -> dict[int, str]:
+    """Each mosaic's session-bound tiles URL, from its descriptor as a page's viewer fetches it."""
+    urls = {}
+    for mosaic_id in ids:
+        request = urllib.request.Request(f"http://127.0.0.1:{PORTS['platform']}/api/mosaics/{mosaic_id}/dzi.dzi",
+                                         headers={"Cookie": cookie})  # fmt: skip
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            match = re.search(r' Url="([^"]+)"', response.read().decode())
+        if match is None:
+            raise RuntimeError("the descriptor names no tiles URL: is RCM_TILE_URL_SECRET set?")
+        urls[mosaic_id] = match.group(1)
+    return urls
 
 
 # ---------------------------------------------------------------- wrk
-def run_wrk(
-    name: str,
-    base_url: str,
-    paths: list[str],
-    mode: str,
-    duration: int,
-    cookie: str = "",
-    connections: int = CONNECTIONS,
-) -> dict[str, object]:
+def run_wrk(name: str, base_url: str, paths: list[str], mode: str, duration: int, cookie: str = "",
+            connections: int = CONNECTIONS) -> Row:  # fmt: skip
     threads = min(THREADS, connections)
     paths_file = OUT / f"paths-{name}-{mode}-{connections}.txt"
     paths_file.write_text("\n".join(paths) + "\n")
@@ -282,9 +334,7 @@ def run_wrk(
            "TILES_COOKIE": cookie}  # fmt: skip
     command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "10s",
                "-s", str(BENCH / "tiles_wrk.lua"), base_url]  # fmt: skip
-    started = time.perf_counter()
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-    elapsed = time.perf_counter() - started
     (OUT / f"wrk-{name}-{mode}-{connections}.txt").write_text(output)
 
     def latency(percent: str) -> float:
@@ -296,31 +346,31 @@ def run_wrk(
 
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
+    if errors:
+        raise RuntimeError(f"{name} {mode}: {errors.group(1)} non-2xx answers (see {OUT})")
     return {
         "server": name, "mode": mode, "connections": connections, "requests": requests,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
-        "seconds": round(elapsed, 2),
         "p50_ms": latency("50"), "p99_ms": latency("99"),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-        "socket_errors": socket_errors.group(1) if socket_errors else "",
         # A cold walk must not run out of tiles (it would turn warm): walks of the whole list are long.
-        "unique_tiles": len(paths), "exhausted": mode == "walk" and requests >= len(paths),
+        "exhausted": mode == "walk" and requests >= len(paths),
     }  # fmt: skip
 
 
 def cold_then_warm(
-    name: str, base: str, paths: list[str], args: argparse.Namespace, cookie: str = ""
-) -> list[dict[str, object]]:
-    """Cold: walk unique tiles for --duration s (32 connections, then 1 connection for the
-    latency of one request alone). Warm: fill a subset once, then random tiles of it."""
+    name: str, base: str, paths: list[str], args: argparse.Namespace, cookie: str = "", cold_seconds: int = 0
+) -> list[Row]:
+    """Cold: walk unique tiles (32 connections, then 1 connection: a cold tile alone) for ``cold_seconds``
+    (default --duration). Warm: fill a subset --fill-passes times (every worker process sees each
+    tile), then random tiles of it."""
     half = len(paths) // 2
-    cold = run_wrk(name, base, paths[:half], "walk", args.duration, cookie)
+    cold = run_wrk(name, base, paths[:half], "walk", cold_seconds or args.duration, cookie)
     alone = run_wrk(name, base, paths[half : len(paths) - args.warm_tiles], "walk", 5, cookie, connections=1)
     subset = paths[-args.warm_tiles :]
+    fill = [path for seed in range(args.fill_passes) for path in shuffled(subset, seed)]
     # wrk always runs its full -d (threads stop when their share is done): size it from the cold rate.
-    fill_seconds = min(args.fill_limit, math.ceil(len(subset) / max(float(cold["rps"]), 1.0) * 1.5) + 2)  # type: ignore[arg-type]
-    run_wrk(name + "-fill", base, subset, "walk", fill_seconds, cookie)  # each tile once; not reported
+    fill_seconds = min(args.fill_limit, math.ceil(len(fill) / max(float(cold["rps"]), 1.0) * 1.5) + 2)
+    run_wrk(name + "-fill", base, fill, "walk", fill_seconds, cookie)  # not reported
     warm = run_wrk(name, base, subset, "random", args.duration, cookie)
     return [cold, alone, warm]
 
@@ -329,9 +379,9 @@ def clear_platform_caches() -> None:
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match="*tile:*", count=5000):
+    for key in client.scan_iter(match="*:tile:*", count=5000):
         client.delete(key)
-    shutil.rmtree(OUT / "tilecache", ignore_errors=True)
+    shutil.rmtree(OUT / "media" / "tilecache", ignore_errors=True)
 
 
 def full_resolution_tiles(size: int, tile: int) -> list[tuple[int, int, int]]:
@@ -341,132 +391,294 @@ def full_resolution_tiles(size: int, tile: int) -> list[tuple[int, int, int]]:
     return [(level, col, row) for col in range(count) for row in range(count)]
 
 
-def shuffled(paths: list[str], seed: int) -> list[str]:
-    paths = list(paths)
-    random.Random(seed).shuffle(paths)
-    return paths
+def shuffled(items: list[T], seed: int) -> list[T]:
+    items = list(items)
+    random.Random(seed).shuffle(items)
+    return items
 
 
+# ---------------------------------------------------------------- one round
+def run_round(number: int, args: argparse.Namespace, setup: Row) -> list[Row]:
+    results: list[Row] = []
+    only = set(args.only)
+    if "static" in only:
+        static = NginxServer("static", static_nginx_config(setup["static_root"]))
+        static.start()
+        try:
+            paths = [f"/{i}/{lv}/{c}_{r}.jpeg" for i, lv, c, r in setup["nginx_tiles"]]
+            base = f"http://127.0.0.1:{PORTS['static']}"
+            results.extend(cold_then_warm("static", base, paths, args, cold_seconds=args.nginx_cold_seconds))
+        finally:
+            static.stop()
+    if "peer" in only and setup["peer_ready"]:
+        env = peer_env(setup["peer_dir"], args.copies, args.warm_tiles)
+        server = gunicorn("peer", PEER_VENV / "bin" / "python", "tiles_peer.wsgi_app:application", PORTS["peer"],
+                          env, BENCH)  # fmt: skip
+        server.start()
+        try:
+            results.extend(cold_then_warm("peer", f"http://127.0.0.1:{PORTS['peer']}", setup["peer_paths"], args))
+        finally:
+            server.stop()
+    for name in ("platform", "render", "production"):
+        if name not in only:
+            continue
+        clear_platform_caches()
+        app = gunicorn(name, ROOT / ".venv" / "bin" / "python", "config.wsgi", PORTS["platform"], platform_env(), ROOT)
+        app.start()
+        front = production_nginx() if name == "production" else None
+        try:
+            if front is not None:
+                front.start()
+                ids = setup["ids"]["platform"]
+                urls = granted_tiles_urls(ids, setup["cookie"])
+                paths = [f"{urls[ids[i]]}{lv}/{c}_{r}.jpeg" for i, lv, c, r in setup["nginx_tiles"]]
+            else:
+                ids = setup["ids"][name]
+                paths = [f"/api/mosaics/{ids[i]}/dzi_files/{lv}/{c}_{r}.jpeg" for i, lv, c, r in setup["django_tiles"]]
+            cold_seconds = args.nginx_cold_seconds if front is not None else 0
+            base = f"http://127.0.0.1:{PORTS[name]}"
+            results.extend(cold_then_warm(name, base, paths, args, setup["cookie"], cold_seconds=cold_seconds))
+        finally:
+            if front is not None:
+                front.stop()
+            app.stop()
+    if "inprocess" in only:
+        results.extend(run_inprocess(setup))
+    for row in results:
+        row["round"] = number
+    return results
+
+
+def run_inprocess(setup: Row) -> list[Row]:
+    """Time to first byte in process, cold then warm: the platform (both kinds) and the peer."""
+    clear_platform_caches()
+    plan: Row = {"cookie": setup["cookie"], "prime": {}, "paths": {}}
+    for kind in ("platform", "render"):
+        ids = setup["ids"][kind]
+        picks = setup["django_tiles"][-INPROCESS_TILES:]
+        plan["prime"][kind] = [f"/api/mosaics/{ids[i]}/dzi_files/0/0_0.jpeg" for i in sorted({t[0] for t in picks})]
+        plan["paths"][kind] = [f"/api/mosaics/{ids[i]}/dzi_files/{lv}/{c}_{r}.jpeg" for i, lv, c, r in picks]
+    plan_file = OUT / "inprocess-plan.json"
+    plan_file.write_text(json.dumps(plan))
+    measured = child_json(["--inprocess", str(plan_file)])
+    rows = [{"server": kind, "mode": f"inprocess-{phase}", **measured[kind][phase]}
+            for kind in measured for phase in ("cold", "warm")]  # fmt: skip
+    if setup["peer_ready"]:
+        peer_paths = OUT / "inprocess-peer-paths.txt"
+        primers = [f"/api/images/{i}/tiles/0/0/0.jpeg" for i in range(1, setup["copies"] + 1)]
+        peer_paths.write_text("\n".join(primers + setup["peer_paths"][-INPROCESS_TILES:]) + "\n")
+        out = OUT / "inprocess-peer.json"
+        env = peer_env(setup["peer_dir"], setup["copies"], INPROCESS_TILES)
+        subprocess.run([str(PEER_VENV / "bin" / "python"), str(BENCH / "tiles_inprocess.py"), "--paths", str(peer_paths),
+                        "--out", str(out), "--prime", str(len(primers))], env=env, cwd=BENCH, check=True,
+                       capture_output=True)  # fmt: skip
+        peer = json.loads(out.read_text())
+        rows += [{"server": "peer", "mode": f"inprocess-{phase}", **peer[phase]} for phase in ("cold", "warm")]
+    return rows
+
+
+# ---------------------------------------------------------------- report
+RATIOS = [
+    # (label, ours, reference, mode, higher is better)
+    ("platform / peer, cold tiles/s", "platform", "peer", "walk", True),
+    ("platform / peer, warm tiles/s", "platform", "peer", "random", True),
+    ("render / peer, cold tiles/s", "render", "peer", "walk", True),
+    ("render / peer, warm tiles/s", "render", "peer", "random", True),
+    ("production / static, cold tiles/s", "production", "static", "walk", True),
+    ("production / static, warm tiles/s", "production", "static", "random", True),
+    ("peer / platform, first byte p50 in process, cold", "platform", "peer", "inprocess-cold", False),
+    ("peer / platform, first byte p50 in process, warm", "platform", "peer", "inprocess-warm", False),
+    ("peer / render, first byte p50 in process, cold", "render", "peer", "inprocess-cold", False),
+]
+
+
+def find(results: list[Row], server: str, mode: str, round_number: int) -> Row | None:
+    for row in results:
+        if (row["server"], row["mode"], row["round"]) == (server, mode, round_number) and row.get(
+            "connections", CONNECTIONS
+        ) == CONNECTIONS:
+            return row
+    return None
+
+
+def report(results: list[Row]) -> None:
+    rounds = sorted({int(row["round"]) for row in results})
+    log("\n| round | server | cache | conn | tiles/s | p50 / p99 ms | first byte in process p50 / p90 ms |")
+    log("|---|---|---|---|---|---|---|")
+    for row in sorted(results, key=lambda r: (r["round"], SERVERS.index(r["server"]), r["mode"])):
+        if row["mode"].startswith("inprocess"):
+            log(
+                f"| {row['round']} | {row['server']} | {row['mode'][10:]} | — | — | — | {row['p50_ms']:.2f} / {row['p90_ms']:.2f} |"
+            )
+            continue
+        cache = "cold" if row["mode"] == "walk" else "warm"
+        note = " (ran out of unique tiles)" if row.get("exhausted") else ""
+        log(f"| {row['round']} | {row['server']} | {cache}{note} | {row['connections']} | {row['rps']:,.0f} | "
+            f"{row['p50_ms']:.2f} / {row['p99_ms']:.1f} | — |")  # fmt: skip
+    log("\nratios within each round, and their median")
+    for label, ours, reference, mode, higher_better in RATIOS:
+        per_round = []
+        for number in rounds:
+            a, b = find(results, ours, mode, number), find(results, reference, mode, number)
+            if a and b:
+                key = "rps" if higher_better else "p50_ms"
+                per_round.append(a[key] / b[key] if higher_better else b[key] / a[key])
+        if per_round:
+            values = ", ".join(f"{value:.2f}×" for value in per_round)
+            log(f"  {label}: {values}; median {statistics.median(per_round):.2f}×")
+
+
+# ---------------------------------------------------------------- smoke
+def smoke() -> None:
+    """Seconds, no nginx, wrk or peer: in-process first byte of the platform's tiles (pre-rendered and
+    rendered) against large_image's own getTile + JPEG of the same pyramid, and a check that both
+    kinds of tile are the same bytes. Exits non-zero if a tile is refused or differs."""
+    import tempfile
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    import large_image
+    import pyvips
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import Client
+
+    from annotations.ingest.prerender import DZI_DIR_NAME, write_dzi_tiles
+    from annotations.ingest.pyramid import write_pyramid
+    from annotations.models import Role
+    from annotations.storage import PYRAMID_NAME, media_path, mosaic_dir, to_relative
+    from annotations.tiles.deferred import wait_until_done
+    from benchmarks.harness import throwaway_database
+    from benchmarks.tiles_inprocess import first_byte, measure, summary
+    from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, ReadFactory, member
+    from tests.mosaic_builders import textured_gray
+
+    size = 2048
+    with tempfile.TemporaryDirectory(prefix="tiles-smoke-") as work, throwaway_database():
+        settings.MEDIA_ROOT = Path(work) / "media"
+        settings.RCM_TILE_GRANT_DIR = str(Path(work) / "grants")
+        project = ProjectFactory.create()
+        reader = member(project, Role.READER)
+        image = pyvips.Image.new_from_array(textured_gray(size, size, seed=1))
+        prerendered, rendered = (MosaicFactory.create(case=CaseFactory.create(project=project)) for _ in range(2))
+        for mosaic in (prerendered, rendered):
+            pyramid = mosaic_dir(mosaic.pk) / PYRAMID_NAME  # as ingest writes it (uncompressed)
+            write_pyramid(image, pyramid, thumbnail=pyramid.with_suffix(".png"), um_per_px=0.5)
+            mosaic.pyramid_path, mosaic.width, mosaic.height = to_relative(pyramid), size, size
+            mosaic.save()
+            ReadFactory.create(mosaic=mosaic, reader=reader)
+        write_dzi_tiles(media_path(prerendered.pyramid_path), mosaic_dir(prerendered.pk) / DZI_DIR_NAME,
+                        quality=settings.RCM_TILE_JPEG_QUALITY)  # fmt: skip
+        client = Client()
+        client.force_login(reader)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        app = WSGIHandler()
+        tiles = shuffled([f"{lv}/{c}_{r}.jpeg" for lv, c, r in full_resolution_tiles(size, 254)], 3)
+        rows: dict[str, Row] = {}
+        for name, mosaic in (("pre-rendered", prerendered), ("rendered", rendered)):
+            paths = [f"/api/mosaics/{mosaic.pk}/dzi_files/{tile}" for tile in tiles]
+            first_byte(app, f"/api/mosaics/{mosaic.pk}/dzi_files/0/0_0.jpeg", cookie)
+            rows[f"{name}, cold"] = measure(app, paths, cookie)
+            wait_until_done()
+            rows[f"{name}, warm"] = measure(app, paths, cookie)
+        different = [
+            tile for tile in tiles[:20]
+            if first_byte(app, f"/api/mosaics/{prerendered.pk}/dzi_files/{tile}", cookie)[2]
+            != first_byte(app, f"/api/mosaics/{rendered.pk}/dzi_files/{tile}", cookie)[2]
+        ]  # fmt: skip
+        source = large_image.open(str(media_path(rendered.pyramid_path)), encoding="JPEG", jpegQuality=JPEG_QUALITY)
+        reference = []
+        for _, x, y in shuffled(full_resolution_tiles(size, 256), 3):
+            started = time.perf_counter()
+            source.getTile(x, y, source.levels - 1)
+            reference.append((time.perf_counter() - started) * 1000)
+        rows["reference: large_image getTile + JPEG, cold"] = summary(reference)
+    log(f"tiles smoke: {size}² mosaic, {len(tiles)} full-resolution tiles, in process (first byte), "
+        f"JPEG Q{JPEG_QUALITY}")  # fmt: skip
+    base = rows["reference: large_image getTile + JPEG, cold"]["p50_ms"]
+    for name, row in rows.items():
+        log(
+            f"  {name:<45} p50 {row['p50_ms']:6.2f} ms  p90 {row['p90_ms']:6.2f} ms  reference/this {base / row['p50_ms']:5.2f}×"
+        )
+    if different:
+        sys.exit(f"pre-rendered and rendered tiles differ: {different}")
+
+
+# ---------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds in process, no nginx, wrk or peer")
     parser.add_argument("--size", type=int, default=12_000)
-    parser.add_argument("--copies", type=int, default=8, help="pyramid copies (distinct images) to spread tiles over")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per warm wrk run")
+    parser.add_argument(
+        "--copies", type=int, default=25, help="distinct images behind Django (hard links of one pyramid)"
+    )
+    parser.add_argument("--nginx-cold-seconds", type=int, default=3, help="seconds of the cold walks nginx serves")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--warm-tiles", type=int, default=2000, help="tiles in the warm set")
-    parser.add_argument("--fill-limit", type=int, default=60, help="at most this many seconds to fill the warm set")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--fill-passes", type=int, default=4, help="times each warm tile is asked before measuring")
+    parser.add_argument("--fill-limit", type=int, default=90, help="at most this many seconds to fill the warm set")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compression", default="none", help="pyramid TIFF compression (ingest's default: none)")
-    parser.add_argument("--only", nargs="*", default=["static", "peer", "platform", "production"])
+    parser.add_argument("--only", nargs="*", default=[*SERVERS, "inprocess"])
     parser.add_argument("--setup-db", metavar="PYRAMID", help=argparse.SUPPRESS)
+    parser.add_argument("--dzi", help=argparse.SUPPRESS)
+    parser.add_argument("--copies-json", help=argparse.SUPPRESS)
+    parser.add_argument("--inprocess", metavar="PLAN", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.smoke:
+        smoke()
+        return
     if args.setup_db:
-        print(json.dumps(setup_platform_db(Path(args.setup_db), args.copies)))
+        print(json.dumps(setup_platform_db(Path(args.setup_db), Path(args.dzi), json.loads(args.copies_json))))
+        return
+    if args.inprocess:
+        print(json.dumps(inprocess_platform(json.loads(Path(args.inprocess).read_text()))))
         return
 
     OUT.mkdir(parents=True, exist_ok=True)
     for tool in ("wrk", "nginx", "psql"):
         if shutil.which(tool) is None:
-            sys.exit(f"{tool} is missing: apt-get install -y wrk nginx-light postgresql-client")
+            sys.exit(f"{tool} is missing: apt-get install -y wrk nginx postgresql-client")
     pyramid = make_image(args.size, args.compression)
-    results: list[dict[str, object]] = []
-    dzi_tiles = full_resolution_tiles(args.size, 254)
-
-    if "static" in args.only:
-        make_dzsave(pyramid)
-    peer_ready = "peer" in args.only and (PEER_VENV / "bin" / "gunicorn").exists()
-    if "peer" in args.only and not peer_ready:
+    dzi = make_dzi(pyramid)
+    setup: Row = {"dzi": dzi, "copies": args.copies, "dzi_tiles": full_resolution_tiles(args.size, 254)}
+    # Cold walks use half of their list and must not run out of unique tiles: for nginx (up to ~100,000
+    # tiles/s for --nginx-cold-seconds) more pre-rendered mosaics, hard links of the same files, walked by
+    # static and production. The Django-served walks (peer, platform, render) use the first --copies of them.
+    prerendered = max(args.copies, math.ceil(2 * 100_000 * args.nginx_cold_seconds / len(setup["dzi_tiles"])))
+    setup["peer_ready"] = (PEER_VENV / "bin" / "gunicorn").exists()
+    if not setup["peer_ready"]:
         log("django-large-image venv missing: see the install steps at the top of this file; peer skipped")
-    peer_dir = OUT / "peer"
-    if peer_ready:
-        shutil.rmtree(peer_dir, ignore_errors=True)
-        link_copies(pyramid, args.copies, peer_dir)
-    platform_wanted = bool({"platform", "production"} & set(args.only))
-    if platform_wanted:
-        info = prepare_platform(pyramid, args.copies)
-        env = platform_env()
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=env, cwd=ROOT,
-                       check=True)  # fmt: skip
-        ids = list(info["mosaic_ids"])  # type: ignore[call-overload]
-        cookie = str(info["cookie"])
-        plain = shuffled([f"/api/mosaics/{i}/dzi_files/{lv}/{c}_{r}.jpeg" for i in ids for lv, c, r in dzi_tiles], 2)
-        signed_query = {int(k): v.split("?", 1)[1] for k, v in info["signed"].items()}  # type: ignore[attr-defined]
-        signed = [f"{p}?{signed_query[int(p.split('/')[3])]}" for p in plain]
-
-    # Rounds alternate the servers so that a change in the machine's load hits all of them.
-    for round_number in range(1, args.rounds + 1):
-        log(f"round {round_number} of {args.rounds}")
-        if "static" in args.only:
-            server = nginx_server("static", static_nginx_config(OUT / "static"))
-            server.start()
-            try:
-                paths = [f"/ref_files/{lv}/{c}_{r}.jpeg" for lv, c, r in dzi_tiles]
-                results.append(run_wrk("static", f"http://127.0.0.1:{PORTS['static']}", paths, "random", args.duration))
-            finally:
-                server.stop()
-
-        if peer_ready:
-            env_peer = {**os.environ, "DJANGO_SETTINGS_MODULE": "tiles_peer.settings", "TILES_PEER_DIR": str(peer_dir),
-                        "PYTHONPATH": str(BENCH)}  # fmt: skip
-            peer_tiles = full_resolution_tiles(args.size, 256)
-            paths = shuffled([f"/api/images/{i}/tiles/{z}/{x}/{y}.jpeg" for i in range(1, args.copies + 1)
-                              for z, x, y in peer_tiles], 1)  # fmt: skip
-            server = gunicorn("peer", PEER_VENV / "bin" / "python", "tiles_peer.wsgi_app:application",
-                              PORTS["peer"], env_peer, BENCH)  # fmt: skip
-            server.start()
-            try:
-                base = f"http://127.0.0.1:{PORTS['peer']}"
-                results.extend(cold_then_warm("peer", base, paths, args))
-            finally:
-                server.stop()
-
-        if platform_wanted:
-            app = gunicorn("platform", ROOT / ".venv" / "bin" / "python", "config.wsgi", PORTS["platform"], env, ROOT)
-            for name in ("platform", "production"):
-                if name not in args.only:
-                    continue
-                clear_platform_caches()
-                app.start()
-                front = nginx_server("production", production_nginx_config()) if name == "production" else None
-                if front:
-                    front.start()
-                try:
-                    base = f"http://127.0.0.1:{PORTS[name]}"
-                    paths = signed if front else plain
-                    results.extend(cold_then_warm(name, base, paths, args, cookie))
-                finally:
-                    if front:
-                        front.stop()
-                    app.stop()
-            clear_platform_caches()
-
-    (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    log(f"\n{'server':<11} {'cache':<6} {'conn':>4} {'tiles/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}  notes")
-    for row in results:
-        cache = "cold" if row["mode"] == "walk" else "warm"
-        note = "RAN OUT OF UNIQUE TILES: not all cold" if row["exhausted"] else ""
-        log(f"{row['server']:<11} {cache:<6} {row['connections']:>4} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-            f"{row['non_2xx']:>8}  {note}{row['socket_errors']}")  # fmt: skip
-    summarize(results)
-
-
-def summarize(results: list[dict[str, object]]) -> None:
-    """Median over rounds, and the ratios the issue asks for."""
-
-    def median_rps(server: str, mode: str) -> float | None:
-        values = sorted(
-            float(r["rps"])  # type: ignore[arg-type]
-            for r in results
-            if r["server"] == server and r["mode"] == mode and r["connections"] == CONNECTIONS
+    setup["peer_dir"] = OUT / "peer"
+    link_copies(pyramid, args.copies, setup["peer_dir"])
+    peer_tiles = full_resolution_tiles(args.size, 256)
+    setup["peer_paths"] = shuffled([f"/api/images/{i}/tiles/{z}/{x}/{y}.jpeg"
+                                    for i in range(1, args.copies + 1) for z, x, y in peer_tiles], 1)  # fmt: skip
+    info = prepare_platform(pyramid, dzi, {"platform": prerendered, "render": args.copies})
+    setup.update(ids=info["ids"], cookie=info["cookie"], static_root=OUT / "static")
+    shutil.rmtree(setup["static_root"], ignore_errors=True)
+    setup["static_root"].mkdir()
+    for index, mosaic_id in enumerate(info["ids"]["platform"]):  # nginx's static rate over the same files
+        (setup["static_root"] / str(index)).symlink_to(
+            OUT / "media" / "mosaics" / str(mosaic_id) / "dzi" / "tiles_files"
         )
-        return values[len(values) // 2] if values else None
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=platform_env(), cwd=ROOT,
+                   check=True)  # fmt: skip
+    # (copy index, level, col, row), shuffled: the same walk order for the three platform servers.
+    setup["nginx_tiles"] = shuffled([(i, lv, c, r) for i in range(prerendered) for lv, c, r in setup["dzi_tiles"]], 2)
+    setup["django_tiles"] = [tile for tile in setup["nginx_tiles"] if tile[0] < args.copies]
 
-    log("\nmedian tiles/s over rounds, and ratios")
-    pairs = [("platform", "peer", "walk"), ("platform", "peer", "random"), ("production", "static", "random")]
-    for ours, reference, mode in pairs:
-        a, b = median_rps(ours, mode), median_rps(reference, mode)
-        if a and b:
-            cache = "cold" if mode == "walk" else "warm"
-            log(f"  {ours} / {reference} ({cache}): {a:.0f} / {b:.0f} = {a / b:.2f}x")
+    results: list[Row] = []
+    try:
+        for number in range(1, args.rounds + 1):
+            log(f"round {number} of {args.rounds}")
+            results.extend(run_round(number, args, setup))
+            (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    finally:
+        clear_platform_caches()
+    report(results)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@
 set -euo pipefail
 export DJANGO_SETTINGS_MODULE=config.settings.local
 PY=.venv/bin/python
-mkdir -p var/celery/queue var/celery/processed var/celery/control var/celery/results var/media
 
 pids=()
 stop() {

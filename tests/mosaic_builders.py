@@ -43,6 +43,6 @@ def write_pyramid(mosaic: Mosaic, pixels: np.ndarray) -> None:
 
 def ready_mosaic(pixels: np.ndarray | None = None, **factory_kwargs: Any) -> Mosaic:
     """A ready mosaic whose pyramid holds ``pixels`` (default: 1500 x 1200 textured gray)."""
-    mosaic = MosaicFactory(**factory_kwargs)
+    mosaic = MosaicFactory.create(**factory_kwargs)
     write_pyramid(mosaic, textured_gray(1500, 1200) if pixels is None else pixels)
     return mosaic

@@ -6,22 +6,36 @@ import pytest
 from django.test import Client
 
 from annotations.models import Role
-from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, member
+from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, UserFactory, member
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker(client: Client) -> None:
+def test_healthz_reports_database_and_broker_to_staff(client: Client) -> None:
+    client.force_login(UserFactory(is_staff=True))
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
 
 
 @pytest.mark.django_db
-def test_healthz_reports_an_unreachable_broker(client: Client, settings: Any) -> None:
+def test_healthz_reports_an_unreachable_broker_to_staff(client: Client, settings: Any) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    client.force_login(UserFactory(is_staff=True))
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] != "ok"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_healthz_tells_others_only_up_or_down(client: Client, settings: Any, who: str) -> None:
+    if who == "member":
+        client.force_login(member(ProjectFactory(), Role.LEAD))
+    assert client.get("/healthz").json() == {"status": "ok"}
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
 
 
 @pytest.mark.django_db
@@ -54,3 +68,18 @@ def test_openapi_schema_is_served(client: Client) -> None:
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/cases/" in response.content
+
+
+@pytest.mark.django_db
+def test_pages_link_a_favicon_that_is_a_static_icon(client: Client) -> None:
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+    from PIL import Image
+
+    page = client.get("/login/").content.decode()
+    assert f'<link rel="icon" href="{static("favicon.ico")}"' in page
+    icon = finders.find("favicon.ico")
+    assert icon and Image.open(icon).format == "ICO"
+    # Browsers still ask /favicon.ico on pages without the link (admin, API docs).
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == static("favicon.ico")

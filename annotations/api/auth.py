@@ -8,9 +8,11 @@ opened to anonymous callers by mistake it answers "not authenticated" rather tha
 handing an anonymous user to a service.
 """
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
+
+from users.models import User
 
 
 def authenticated_user(request: Request) -> User:

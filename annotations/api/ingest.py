@@ -22,30 +22,32 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations.models import Case, UploadSession
-from annotations.selectors.access import cases_visible_to
+from annotations.access_matrix import MatrixPermission
+from annotations.models import Case, Mosaic, UploadSession
+from annotations.selectors.access import cases_visible_to, with_mosaic_view
 from annotations.selectors.mosaics import upload_sessions_visible_to
 from annotations.services import mosaics as mosaic_services
 
 from .auth import authenticated_user
+from .errors import PayloadTooLarge
 from .serializers import MosaicSerializer
 from .strict import StrictFieldsMixin
+
+
+def mosaic_body(request: Request, mosaic: Mosaic) -> Any:
+    """The new mosaic as the caller sees it (the view chosen by ``access.with_mosaic_view``)."""
+    seen = with_mosaic_view(Mosaic.objects.filter(pk=mosaic.pk), user=request.user).select_related("case__project")
+    return MosaicSerializer(seen.get(), context={"request": request}).data
 
 # Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 MAX_CHUNK_BYTES = 64 * 1024**2
 CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "the upload is larger than allowed"
-    default_code = "payload_too_large"
 
 
 class UploadSessionSerializer(serializers.ModelSerializer[UploadSession]):
@@ -78,6 +80,7 @@ class CaseMosaicUploadView(APIView):
     """``POST /api/cases/{id}/mosaics/``: one whole file in the ``file`` field (for scripts)."""
 
     parser_classes = [parsers.MultiPartParser]
+    permission_classes = [MatrixPermission]
 
     @extend_schema(
         request={
@@ -101,11 +104,13 @@ class CaseMosaicUploadView(APIView):
         mosaic = mosaic_services.mosaic_create_from_upload(
             case=case, name=upload.name or "", content=upload, size=upload.size or 0, by=authenticated_user(request)
         )
-        return Response(MosaicSerializer(mosaic, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(mosaic_body(request, mosaic), status=status.HTTP_201_CREATED)
 
 
 class CaseUploadCreateView(APIView):
     """``POST /api/cases/{id}/uploads/``: start a resumable upload."""
+
+    permission_classes = [MatrixPermission]
 
     @extend_schema(request=UploadCreateSerializer, responses={201: UploadSessionSerializer})
     def post(self, request: Request, case_id: int) -> Response:
@@ -122,6 +127,8 @@ class CaseUploadCreateView(APIView):
 
 
 class _UploadView(APIView):
+    permission_classes = [MatrixPermission]
+
     def _session(self, request: Request, upload_id: Any) -> UploadSession:
         sessions = upload_sessions_visible_to(user=request.user).select_related("case__project", "case__center")
         return get_object_or_404(sessions, pk=upload_id)
@@ -151,7 +158,8 @@ class UploadDetailView(_UploadView):
         )
         return Response(UploadSessionSerializer(session).data)
 
-    @extend_schema(responses=UploadSessionSerializer)
+    # 200 with the aborted upload (drf-spectacular would assume a bodiless 204 for DELETE).
+    @extend_schema(responses={200: UploadSessionSerializer})
     def delete(self, request: Request, upload_id: Any) -> Response:
         session = mosaic_services.upload_session_abort(session=self._session(request, upload_id))
         return Response(UploadSessionSerializer(session).data)
@@ -190,4 +198,4 @@ class UploadCompleteView(_UploadView):
         mosaic = mosaic_services.upload_session_complete(
             session=session, by=authenticated_user(request), sha256=serializer.validated_data.get("sha256")
         )
-        return Response(MosaicSerializer(mosaic, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(mosaic_body(request, mosaic), status=status.HTTP_201_CREATED)

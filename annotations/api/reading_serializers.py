@@ -8,21 +8,30 @@ Blindness in the output: ``reader`` is the username only for the reader itself a
 for the project's leads and admins; anyone else gets null.
 """
 
-from datetime import datetime
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotations.models import Membership, Read, Region
-from annotations.selectors.access import MANAGER_ROLES, AnyUser, _is_superuser
+from annotations.models import Read, Region
+from annotations.selectors.access import AnyUser, projects_managed_by
+from annotations.selectors.coverage import read_viewed_fraction
+from annotations.selectors.mosaics import mosaic_um_per_px
+from annotations.selectors.reads import read_editable_by
+from annotations.selectors.region_json import region_body, utc_timestamp
+from annotations.services.reads import WriteResult
 
+from .reading_schema import geometry_field
 from .strict import StrictFieldsMixin
 
 # --- inputs ----------------------------------------------------------------------
 
 
 class ReadVersionMixin(serializers.Serializer):
-    read_version = serializers.IntegerField(required=False, min_value=1)
+    # Required on every write: a write without it would skip the stale-save check (409).
+    read_version = serializers.IntegerField(
+        min_value=1, help_text="the read's version the change was made from (409 when it is not the current one)"
+    )
 
 
 class AssignInput(StrictFieldsMixin, serializers.Serializer):
@@ -42,21 +51,26 @@ class ReadFieldsInput(StrictFieldsMixin, ReadVersionMixin):
     no_suspicious_area = serializers.BooleanField(required=False)
 
 
+@extend_schema_field(geometry_field())
+class GeometryInput(serializers.JSONField):
+    """A GeoJSON Polygon or MultiPolygon; checked, repaired and clipped by the service."""
+
+
 class RegionAddInput(StrictFieldsMixin, ReadVersionMixin):
     label = serializers.CharField(max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
-    geometry = serializers.JSONField()
+    geometry = GeometryInput()
     provenance = serializers.CharField(required=False, default="manual", max_length=32)
     merge = serializers.BooleanField(required=False, default=True)
 
 
 class EraseInput(StrictFieldsMixin, ReadVersionMixin):
-    geometry = serializers.JSONField()
+    geometry = GeometryInput()
     label = serializers.CharField(required=False, allow_null=True, default=None, max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
 
 
 class RegionUpdateInput(StrictFieldsMixin, ReadVersionMixin):
     version = serializers.IntegerField(min_value=1)
-    geometry = serializers.JSONField(required=False)
+    geometry = GeometryInput(required=False)
     label = serializers.CharField(required=False, max_length=64)  # type: ignore[assignment]  # the API field "label" shadows Field.label
     provenance = serializers.CharField(required=False, max_length=32)
 
@@ -69,10 +83,28 @@ class SubmitInput(StrictFieldsMixin, ReadVersionMixin):
     pass
 
 
+class ReadSubmitInput(SubmitInput):
+    confirm_low_coverage = serializers.BooleanField(
+        required=False, default=False,
+        help_text="submit although less of the mosaic was viewed than the project asks (the page asked the reader)",
+    )  # fmt: skip
+
+
 class BBoxInput(serializers.Serializer):
-    bbox = serializers.CharField(required=False)
-    simplify = serializers.FloatField(required=False, min_value=0, max_value=10_000)
-    min_area = serializers.FloatField(required=False, min_value=0)
+    bbox = serializers.CharField(required=False, help_text="min_x,min_y,max_x,max_y: regions whose box meets it")
+    simplify = serializers.FloatField(
+        required=False, min_value=0, max_value=10_000, help_text="thin outlines to this tolerance in pixels"
+    )
+    min_area = serializers.FloatField(required=False, min_value=0, help_text="only regions of at least this area (px)")
+    outline = serializers.BooleanField(
+        required=False,
+        help_text="geometries are the regions' stored low-resolution outlines (display only; fast first paint)",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("outline") and attrs.get("simplify"):
+            raise serializers.ValidationError({"outline": "use either outline or simplify, not both"})
+        return attrs
 
     def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
         parts = value.split(",")
@@ -88,16 +120,9 @@ class BBoxInput(serializers.Serializer):
 # --- outputs ---------------------------------------------------------------------
 
 
-def timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def mm2_per_px(read_or_mosaic_um: float | None, default_um: float) -> float:
-    um = read_or_mosaic_um or default_um
-    return (um / 1000.0) ** 2
+def region_scale(read: Read) -> float:
+    """mm² per pixel of the read's mosaic (``area_mm2`` of its regions)."""
+    return (mosaic_um_per_px(mosaic=read.mosaic) / 1000.0) ** 2
 
 
 class Viewer:
@@ -105,19 +130,15 @@ class Viewer:
 
     def __init__(self, user: AnyUser) -> None:
         self.user = user
-        self.superuser = _is_superuser(user)
         self._managed: set[int] | None = None
 
     def manages(self, project_id: int) -> bool:
-        if self.superuser:
-            return True
         if self._managed is None:
-            self._managed = set(
-                Membership.objects.filter(user_id=self.user.pk or -1, role__in=MANAGER_ROLES).values_list("project_id", flat=True)
-            )
+            self._managed = set(projects_managed_by(user=self.user).values_list("pk", flat=True))
         return project_id in self._managed
 
     def sees_identity(self, read: Read) -> bool:
+        """A read's reader is named to the reader itself and to the project's leads and admins."""
         return read.reader_id == self.user.pk or self.manages(read.mosaic.case.project_id)
 
 
@@ -128,6 +149,7 @@ def read_dict(read: Read, viewer: Viewer, region_count: int | None = None) -> di
             region_count = read.regions.count()
     return {
         "id": read.pk,
+        "kind": read.kind,
         "mosaic": read.mosaic_id,
         "case_code": read.mosaic.case.code,
         "reader": read.reader.get_username() if viewer.sees_identity(read) else None,
@@ -138,35 +160,19 @@ def read_dict(read: Read, viewer: Viewer, region_count: int | None = None) -> di
         "no_suspicious_area": read.no_suspicious_area,
         "version": read.version,
         "region_count": region_count,
-        "assigned_at": timestamp(read.assigned_at),
-        "started_at": timestamp(read.started_at),
-        "submitted_at": timestamp(read.submitted_at),
-        "can_edit": read.reader_id == viewer.user.pk and read.status != "submitted",
+        "assigned_at": utc_timestamp(read.assigned_at),
+        "started_at": utc_timestamp(read.started_at),
+        "submitted_at": utc_timestamp(read.submitted_at),
+        "can_edit": read_editable_by(read=read, user=viewer.user),
+        "viewed_fraction": read_viewed_fraction(read),
     }
-
-
-def region_scale(read: Read) -> float:
-    return mm2_per_px(read.mosaic.um_per_px, read.mosaic.case.project.default_um_per_px)
 
 
 def region_dict(region: Region, scale: float) -> dict[str, Any]:
-    return {
-        "id": region.pk,
-        "read": region.read_id,
-        "label": region.label,
-        "geometry": region.geometry,
-        "provenance": region.provenance,
-        "version": region.version,
-        "area_px": region.area_px,
-        "area_mm2": region.area_px * scale,
-        "bbox": [region.min_x, region.min_y, region.max_x, region.max_y],
-        "vertex_count": region.vertex_count,
-        "created_at": timestamp(region.created_at),
-        "updated_at": timestamp(region.updated_at),
-    }
+    return region_body(region, mm2_per_px=scale)
 
 
-def write_result_dict(result: Any, scale: float) -> dict[str, Any]:
+def write_result_dict(result: WriteResult, scale: float) -> dict[str, Any]:
     return {
         "read_version": result.read.version,
         "created": [region_dict(region, scale) for region in result.created],

@@ -1,4 +1,4 @@
-"""API routes of the reading area (included under /api/; see READING_CONTRACT)."""
+"""API routes of the reading area (included under /api/; the contract is the schema at /api/schema/)."""
 
 from django.urls import URLPattern, URLResolver, path
 

@@ -1,12 +1,18 @@
 """Deep-zoom endpoints: DZI descriptor, tiles, thumbnail and regions of a mosaic.
 
 Plain Django views rather than DRF: a tile is requested hundreds of times a minute
-and DRF's request wrapping, negotiation and throttling cost more than rendering a
-cached tile. Authentication stays the API's (session or ``Token``), decided once
-per credential and mosaic by ``annotations.tiles.grants`` (so tile 2..N make no
+and DRF's request wrapping, negotiation and throttling cost more than serving a
+tile. Authentication stays the API's (session or ``Token``), decided once per
+credential and mosaic by ``annotations.tiles.grants`` (so tile 2..N make no
 database query). Invisible mosaics answer 404, mosaics that are not ready 409,
 malformed parameters 400 naming the field. Tiles carry an ETag (mosaic, pyramid
-version, tile) and ``Cache-Control: private``; a matching ``If-None-Match`` gets 304.
+version, tile) and ``Cache-Control: private``; a matching ``If-None-Match`` gets
+304. Responses say nothing about caches (no hit/miss, no age): whether a tile was
+rendered before is nobody's business.
+
+For a logged-in page, the descriptor names a session-bound tiles URL
+(``annotations.tiles.signing``) that nginx serves as files; the same URLs reach
+``dzi_tile`` here whenever nginx does not serve them, and Django decides as usual.
 """
 
 from collections.abc import Callable
@@ -15,11 +21,15 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from annotations.tiles import render
-from annotations.tiles.cache import disk_tile_path, dzi_tile_bytes, write_disk_tile
+from annotations.tiles.cache import TileMissing, dzi_tile_bytes
 from annotations.tiles.grants import TileAccessError, TileGrant, grant_tiles
+from annotations.tiles.signing import granted_tiles_url
+from audit.services import audit_mosaic_opened
+from users.models import User
 
 TileView = Callable[..., HttpResponse]
 THUMBNAIL_MAX = 1024
@@ -45,14 +55,19 @@ def tile_endpoint(view: Callable[..., HttpResponse]) -> TileView:
             return JsonResponse({"detail": error.detail}, status=error.status)
         except BadParameter as error:
             return JsonResponse({error.field: [error.message]}, status=400)
+        except TileMissing:  # the mosaic's files went between the access check and the read
+            return JsonResponse({"detail": "Not found."}, status=404)
 
     return wrapper
 
 
 def _cache_headers(response: HttpResponse, etag: str) -> HttpResponse:
     response["ETag"] = etag
-    # private: tiles are per-user decisions; shared caches must not keep them.
+    # private: tiles are per-user decisions; shared caches must not keep them. The same
+    # Vary on every answer (not only when the session was read): a header that differs
+    # between a first and a repeated request would tell what was asked before.
     response["Cache-Control"] = f"private, max-age={settings.RCM_TILE_BROWSER_MAX_AGE}"
+    patch_vary_headers(response, ("Cookie", "Authorization"))
     return response
 
 
@@ -69,25 +84,28 @@ def _respond(request: HttpRequest, etag: str, content_type: str, body: Callable[
 
 @tile_endpoint
 def dzi_descriptor(request: HttpRequest, grant: TileGrant) -> HttpResponse:
+    viewer = request.user if request.user.pk == grant.user_id else User.objects.only("username").get(pk=grant.user_id)
+    audit_mosaic_opened(mosaic_id=grant.mosaic_id, by=viewer, via="dzi")
+    if settings.RCM_TILE_URL_SECRET and grant.credential.kind == "session":
+        # A fresh, session-bound tiles URL for nginx: never cached, never shared.
+        tiles_url = granted_tiles_url(
+            mosaic_id=grant.mosaic_id, user_id=grant.user_id, tag=grant.credential.tag,
+            session_key=grant.credential.secret,
+        )  # fmt: skip
+        response = HttpResponse(grant.grid.descriptor("jpeg", tiles_url).encode(), content_type="application/xml")
+        response["Cache-Control"] = "private, no-store"
+        return response
     etag = f'"dzi-{grant.mosaic_id}-{grant.source.version:x}"'
     return _respond(request, etag, "application/xml", lambda: grant.grid.descriptor("jpeg").encode())
 
 
 @tile_endpoint
-def dzi_tile(request: HttpRequest, grant: TileGrant, level: int, col: int, row: int, fmt: str) -> HttpResponse:
+def dzi_tile(request: HttpRequest, grant: TileGrant, level: int, col: int, row: int, fmt: str, **_url: Any) -> HttpResponse:
+    """A tile; ``_url`` holds the parts of a session-bound tiles URL, which only nginx reads."""
     if fmt not in render.CONTENT_TYPES or not grant.grid.has_tile(level, col, row):
         return JsonResponse({"detail": f"No tile {col}_{row} at level {level}."}, status=404)
-    version = grant.source.version
-    etag = f'"{grant.mosaic_id}-{version:x}-{level}-{col}-{row}-{fmt}"'
-
-    def body() -> bytes:
-        tile = dzi_tile_bytes(grant.source, grant.grid, level, col, row, fmt)
-        disk_path = disk_tile_path(grant.mosaic_id, version, level, col, row, fmt)
-        if disk_path is not None:
-            write_disk_tile(disk_path, tile)
-        return tile
-
-    return _respond(request, etag, render.CONTENT_TYPES[fmt], body)
+    etag = f'"{grant.mosaic_id}-{grant.source.version:x}-{level}-{col}-{row}-{fmt}"'
+    return _respond(request, etag, render.CONTENT_TYPES[fmt], lambda: dzi_tile_bytes(grant, level, col, row, fmt))
 
 
 def _int_param(request: HttpRequest, name: str, *, default: int | None = None, minimum: int = 0) -> int:

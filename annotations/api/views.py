@@ -1,41 +1,45 @@
 """API views for centers, projects, cases and mosaics: thin, scoped, 404 for the unseen.
 
 Each view parses with a serializer, asks a selector for what the caller may see,
-and hands writes to a service.
+and hands every write (create, update, delete) to a service, which checks whether
+the caller may make it (403 otherwise): no write goes through ``serializer.save()``.
 """
 
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 from rest_framework.serializers import BaseSerializer
 
+from annotations.access_matrix import MatrixPermission
 from annotations.models import Case, Center, Mosaic, Project
 from annotations.selectors import access
 from annotations.services import cases as case_services
-from annotations.services.cleanup import case_delete
+from annotations.services import projects as project_services
 
 from .auth import authenticated_user
 from .filters import CaseFilter, MosaicFilter
-from .serializers import CaseSerializer, CenterSerializer, MosaicSerializer, ProjectSerializer
-
-
-class IsStaffOrReadOnly(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return request.method in permissions.SAFE_METHODS or bool(request.user and request.user.is_staff)
+from .serializers import CaseSerializer, CaseViewSerializer, CenterSerializer, MosaicSerializer, ProjectSerializer
 
 
 class CenterViewSet(viewsets.ModelViewSet[Center]):
     serializer_class = CenterSerializer
-    permission_classes = [permissions.IsAuthenticated, IsStaffOrReadOnly]
+    permission_classes = [MatrixPermission]
     filterset_fields = ["code"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Center]:
         return access.centers_visible_to(user=self.request.user).order_by("code")
+
+    def perform_create(self, serializer: BaseSerializer[Center]) -> None:
+        by = authenticated_user(self.request)
+        serializer.instance = project_services.center_create(by=by, **_data(serializer))
+
+    def perform_update(self, serializer: BaseSerializer[Center]) -> None:
+        center = serializer.instance
+        assert isinstance(center, Center)
+        project_services.center_update(center=center, by=authenticated_user(self.request), **_data(serializer))
 
 
 class ProjectViewSet(
@@ -45,6 +49,7 @@ class ProjectViewSet(
     viewsets.GenericViewSet[Project],
 ):
     serializer_class = ProjectSerializer
+    permission_classes = [MatrixPermission]
     lookup_field = "slug"
     filterset_fields = ["slug"]
     http_method_names = ["get", "patch", "head", "options"]
@@ -55,47 +60,54 @@ class ProjectViewSet(
     def perform_update(self, serializer: BaseSerializer[Project]) -> None:
         project = serializer.instance
         assert isinstance(project, Project)
-        if not access.can_manage_project(user=self.request.user, project=project):
-            raise PermissionDenied("only the project's leads and admins can change its protocol")
-        serializer.save()
+        project_services.project_update(project=project, by=authenticated_user(self.request), **_data(serializer))
 
 
+@extend_schema_view(
+    list=extend_schema(responses=CaseViewSerializer(many=True)),
+    retrieve=extend_schema(responses=CaseViewSerializer),
+    create=extend_schema(responses={201: CaseViewSerializer}),
+    partial_update=extend_schema(responses=CaseViewSerializer),
+)
 class CaseViewSet(viewsets.ModelViewSet[Case]):
+    # Cases come from ``access.with_case_view``: readers get the reader-safe view
+    # (no reference fields, only their mosaics) and cannot filter on the reference.
     serializer_class = CaseSerializer
+    permission_classes = [MatrixPermission]
     filterset_class = CaseFilter
     ordering_fields = ["created_at", "code"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Case]:
-        return (
-            access.cases_visible_to(user=self.request.user)
-            .select_related("project", "center")
-            .prefetch_related("mosaics")
-        )
+        user = self.request.user
+        return access.with_case_view(access.cases_visible_to(user=user), user=user).select_related("project", "center")
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        case = case_services.case_create(by=authenticated_user(request), **serializer.validated_data)
-        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+    def perform_create(self, serializer: BaseSerializer[Case]) -> None:
+        case = case_services.case_create(by=authenticated_user(self.request), **_data(serializer))
+        # Answer with the case as the caller sees it (the view chosen by the selector).
+        serializer.instance = self.get_queryset().get(pk=case.pk)
 
     def perform_update(self, serializer: BaseSerializer[Case]) -> None:
         case = serializer.instance
         assert isinstance(case, Case)
-        if not access.can_contribute_to(user=self.request.user, project=case.project, center=case.center):
-            raise PermissionDenied("you cannot change this case")
-        case_services.case_update(case=case, **serializer.validated_data)
+        case_services.case_update(case=case, by=authenticated_user(self.request), **_data(serializer))
+        serializer.instance = self.get_queryset().get(pk=case.pk)
 
     def perform_destroy(self, instance: Case) -> None:
-        if not access.can_manage_project(user=self.request.user, project=instance.project):
-            raise PermissionDenied("only the project's leads and admins can delete cases")
-        case_delete(case=instance)
+        case_services.case_delete(case=instance, by=authenticated_user(self.request))
 
 
 class MosaicViewSet(viewsets.ReadOnlyModelViewSet[Mosaic]):
     serializer_class = MosaicSerializer
+    permission_classes = [MatrixPermission]
     filterset_class = MosaicFilter
     ordering_fields = ["created_at"]
 
     def get_queryset(self) -> QuerySet[Mosaic]:
-        return access.mosaics_visible_to(user=self.request.user).select_related("case__project")
+        user = self.request.user
+        # Readers get the view without identifying text (``MosaicSerializer``).
+        return access.with_mosaic_view(access.mosaics_visible_to(user=user), user=user).select_related("case__project")
+
+
+def _data(serializer: BaseSerializer[Any]) -> dict[str, Any]:
+    return dict(serializer.validated_data)

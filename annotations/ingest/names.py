@@ -4,7 +4,9 @@ A name is kept only as a record and as the last component under a directory
 this platform chose; anything that could climb out of it or hide is refused.
 """
 
+import secrets
 import unicodedata
+from pathlib import PurePath
 
 from .errors import IngestError
 
@@ -22,3 +24,15 @@ def check_filename(name: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise IngestError(f"the file name is longer than {MAX_NAME_LENGTH} characters")
     return name
+
+
+def pseudonym_for(name: str) -> str:
+    """A random stand-in for ``name`` that keeps only its extension (a hint of the format).
+
+    For projects with ``pseudonymize_filenames``: the original name, which may carry
+    a patient's name, is then stored nowhere (see ``services.mosaics``).
+    """
+    suffix = PurePath(name).suffix.lower()
+    if not suffix[1:].isalnum() or len(suffix) > 8:
+        suffix = ""
+    return f"mosaic-{secrets.token_hex(8)}{suffix}"

@@ -6,7 +6,9 @@ uploaded. The caller owns ``out_dir`` and removes it on failure; the files here
 are written atomically, so an interrupted run leaves nothing under a final name.
 """
 
+import errno
 import hashlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +16,23 @@ from typing import Any
 
 import pyvips
 
-from annotations.storage import PYRAMID_NAME, THUMBNAIL_NAME
-
-from .errors import IngestError
+from . import bmp
+from .errors import IngestError, StorageFull
+from .prerender import DZI_DIR_NAME, write_dzi_tiles
 from .pyramid import DEFAULT_COMPRESSION, Compression, write_pyramid
 from .read import load, to_gray8, um_per_px_from_metadata, vips_reason
 from .sniff import check_header, read_header
 from .vivablock import Grid, frames_in, grid_from_folder, is_vivablock, stitch
 
 HASH_BLOCK = 4 * 1024**2
+# Smaller BMPs are decoded in memory (Pillow); larger uncompressed ones strip by strip.
+BMP_IN_MEMORY_PIXELS = 4_000_000
 
 Progress = Callable[[int], None]
+
+# The files an ingest writes into its output folder (storage lays them out under MEDIA_ROOT).
+PYRAMID_NAME = "pyramid.tiff"
+THUMBNAIL_NAME = "thumbnail.png"
 
 
 @dataclass
@@ -36,6 +44,15 @@ class IngestResult:
     pyramid: Path
     thumbnail: Path
     source_info: dict[str, Any] = field(default_factory=dict)
+    dzi: Path | None = None  # pre-rendered Deep Zoom tiles (prerender.py), when asked for
+
+
+def storage_full(out_dir: Path) -> StorageFull:
+    free = shutil.disk_usage(out_dir.parent if not out_dir.exists() else out_dir).free
+    return StorageFull(
+        f"the server's storage is full ({free / 1024**2:.0f} MB free) and the pyramid could not be written; "
+        "nothing was kept of it. An administrator must free space or enlarge the media volume, then re-run the ingest"
+    )
 
 
 def sha256_of(source: Path) -> str:
@@ -52,9 +69,19 @@ def sha256_of(source: Path) -> str:
 
 
 def open_source(
-    source: Path, *, max_pixels: int, grid: Grid | None = None
+    source: Path,
+    *,
+    max_pixels: int,
+    grid: Grid | None = None,
+    scratch_dir: Path | None = None,
+    scratch: list[Path] | None = None,
 ) -> tuple[pyvips.Image, dict[str, Any], float | None]:
-    """The source as one uchar band, what was done to it, and its own pixel size if stated."""
+    """The source as one uchar band, what was done to it, and its own pixel size if stated.
+
+    With ``scratch_dir``, a large uncompressed BMP is converted into a raw file there
+    first (bounded memory); its path is appended to ``scratch``, for the caller to
+    remove once the image is written.
+    """
     if source.is_dir():
         if not is_vivablock(source):
             raise IngestError(f"{source.name} is a folder without VivaBlock frames (v0000000.bmp …)")
@@ -68,13 +95,24 @@ def open_source(
         return image, info, None
     header = read_header(source)
     check_header(header, max_pixels=max_pixels)
-    # 16-bit data needs two passes (its brightest sample, then the scaling).
-    raw = load(source, header, sequential=header.bits_per_sample <= 8)
+    streamed: list[str] | None = None
+    if header.format == "bmp" and scratch_dir is not None and header.pixels > BMP_IN_MEMORY_PIXELS:
+        layout = bmp.read_layout(source)
+        if layout.streamable:
+            raw, streamed, scratch_file = bmp.stream_to_gray(source, layout, scratch_dir)
+            if scratch is not None:
+                scratch.append(scratch_file)
+    if streamed is None:
+        # 16-bit data needs two passes (its brightest sample, then the scaling).
+        raw = load(source, header, sequential=header.bits_per_sample <= 8)
     if (raw.width, raw.height) != (header.width, header.height):
         raise IngestError(
             f"the file's header says {header.width} x {header.height} but it decodes as {raw.width} x {raw.height}"
         )
     image, info = to_gray8(raw, header)
+    if streamed is not None:
+        info["channels"] = header.channels
+        info["conversions"] = streamed + info["conversions"]
     pages = int(raw.get("n-pages")) if "n-pages" in raw.get_fields() else 1
     if pages > 1:
         info["conversions"].append(
@@ -104,12 +142,44 @@ def ingest_source(
     grid: Grid | None = None,
     compression: Compression = DEFAULT_COMPRESSION,
     checksum: str | None = None,
+    dzi_quality: int | None = None,
     on_progress: Progress | None = None,
 ) -> IngestResult:
-    """Pyramid and thumbnail of ``source`` in ``out_dir``; ``checksum`` skips re-hashing a known source."""
+    """Pyramid and thumbnail of ``source`` in ``out_dir``; ``checksum`` skips re-hashing a known source.
+
+    With ``dzi_quality`` the Deep Zoom tiles are pre-rendered too, as JPEG of that quality.
+    """
     report = on_progress or (lambda _percent: None)
     report(1)
-    image, info, stated_um = open_source(source, max_pixels=max_pixels, grid=grid)
+    scratch: list[Path] = []
+    try:
+        return _ingest(source, out_dir, scratch, max_pixels=max_pixels, default_um_per_px=default_um_per_px,
+                       grid=grid, compression=compression, checksum=checksum, dzi_quality=dzi_quality,
+                       report=report)  # fmt: skip
+    except OSError as error:  # a BMP's scratch file, the thumbnail, an fsync, a rename
+        if error.errno == errno.ENOSPC:
+            raise storage_full(out_dir) from error
+        raise
+    finally:
+        for path in scratch:
+            path.unlink(missing_ok=True)
+
+
+def _ingest(
+    source: Path,
+    out_dir: Path,
+    scratch: list[Path],
+    *,
+    max_pixels: int,
+    default_um_per_px: float,
+    grid: Grid | None,
+    compression: Compression,
+    checksum: str | None,
+    dzi_quality: int | None,
+    report: Progress,
+) -> IngestResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    image, info, stated_um = open_source(source, max_pixels=max_pixels, grid=grid, scratch_dir=out_dir, scratch=scratch)
     checksum = checksum or sha256_of(source)
     report(5)
     um_per_px = stated_um or default_um_per_px
@@ -117,6 +187,8 @@ def ingest_source(
     info["pyramid"] = {"compression": compression.describe(), "tile_size": 256, "metadata_copied": False}
     pyramid = out_dir / PYRAMID_NAME
     thumbnail = out_dir / THUMBNAIL_NAME
+    # Progress: the pyramid (which decodes the source) is most of the work; the tiles read the pyramid back.
+    pyramid_share = 90 if dzi_quality is None else 65
     try:
         write_pyramid(
             image,
@@ -124,9 +196,20 @@ def ingest_source(
             thumbnail=thumbnail,
             um_per_px=um_per_px,
             compression=compression,
-            on_progress=lambda percent: report(5 + percent * 90 // 100),
+            on_progress=lambda percent: report(5 + percent * pyramid_share // 100),
         )
+        dzi = None
+        if dzi_quality is not None:
+            dzi = write_dzi_tiles(
+                pyramid,
+                out_dir / DZI_DIR_NAME,
+                quality=dzi_quality,
+                on_progress=lambda percent: report(5 + pyramid_share + percent * (90 - pyramid_share) // 100),
+            )
+            info["dzi_tiles"] = {"format": "jpeg", "quality": dzi_quality}
     except pyvips.Error as error:
+        if "No space left on device" in str(error):
+            raise storage_full(out_dir) from error
         raise IngestError(f"the image data is truncated or corrupt: {vips_reason(error)}") from error
     report(100)
     return IngestResult(
@@ -137,4 +220,5 @@ def ingest_source(
         pyramid=pyramid,
         thumbnail=thumbnail,
         source_info=info,
+        dzi=dzi,
     )

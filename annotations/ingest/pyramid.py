@@ -73,9 +73,24 @@ LOSSLESS_CANDIDATES = (
 DEFAULT_COMPRESSION = Compression("none")
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a directory's) data to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
-    """A temporary path next to ``final``; renamed onto it only if the block succeeds."""
+    """A temporary path next to ``final``; renamed onto it only if the block succeeds.
+
+    The data is fsync'ed before the rename and the directory after it: after a crash
+    or power loss, ``final`` is the whole new file or the old one, never a file of the
+    right name with blocks missing. Temporary names start with a dot; an ingest that
+    restarts after its worker died removes them.
+    """
     final.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix, dir=final.parent)
     os.close(handle)
@@ -84,7 +99,9 @@ def atomic_path(final: Path) -> Iterator[Path]:
         yield temporary
         # mkstemp makes the file private; the web server and nginx must read it.
         temporary.chmod(0o644)
+        fsync_path(temporary)
         os.replace(temporary, final)
+        fsync_path(final.parent)
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -6,7 +6,8 @@ RGB(A) becomes grey by ITU-R BT.601 luma (an exported grey image saved as RGB
 comes back unchanged), an alpha band is dropped, 16-bit samples are scaled
 linearly so the brightest sample becomes 255 (12-bit data stored in 16-bit
 containers keep their full contrast). libvips reads TIFF, PNG and JPEG lazily;
-BMP (the VivaScope frame format, which libvips does not read) goes through Pillow.
+BMP (the VivaScope frame format, which libvips does not read) goes through Pillow
+when small, and is converted strip by strip when large (``annotations.ingest.bmp``).
 """
 
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import pyvips
 from PIL import Image
 
+from .bmp import PILLOW_MAX_PIXELS
 from .errors import IngestError
 from .sniff import Header
 
@@ -32,12 +34,22 @@ def load(path: Path, header: Header, *, sequential: bool = True) -> pyvips.Image
             return _load_bmp(path, header)
         access = "sequential" if sequential else "random"
         loader = {"png": pyvips.Image.pngload, "jpeg": pyvips.Image.jpegload}.get(header.format, pyvips.Image.tiffload)
-        return loader(str(path), access=access, fail_on="error")
+        # libjpeg reports corrupt or missing scan data only as warnings ("Corrupt JPEG data",
+        # "Premature end of JPEG file") and fills in grey: a diagnostic image must fail instead.
+        fail_on = "warning" if header.format == "jpeg" else "error"
+        return loader(str(path), access=access, fail_on=fail_on)
     except pyvips.Error as error:
         raise IngestError(f"the {header.format.upper()} file cannot be read: {vips_reason(error)}") from error
 
 
 def _load_bmp(path: Path, header: Header) -> pyvips.Image:
+    # In memory: only for small BMPs (VivaBlock frames, compressed files within the cap);
+    # a large uncompressed one is converted in strips (annotations.ingest.bmp) by the pipeline.
+    if header.pixels > PILLOW_MAX_PIXELS:
+        raise IngestError(
+            f"this BMP of {header.pixels:,} pixels is read only as a whole mosaic file, not as a frame "
+            f"(frames are at most {PILLOW_MAX_PIXELS:,} pixels)"
+        )
     # The header was checked against the platform's pixel limit already; Pillow's own
     # (a process-wide global) is raised for this call only, never lowered.
     previous = Image.MAX_IMAGE_PIXELS

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .bmp import check_bmp
 from .errors import IngestError
 
 FORMATS = ("tiff", "bigtiff", "png", "jpeg", "bmp")
@@ -25,6 +26,9 @@ class Header:
     height: int
     channels: int
     bits_per_sample: int
+    # BMP only: bits per pixel and the compression field (BMP's decoders differ in memory needs).
+    bits_per_pixel: int = 0
+    compression: int = 0
 
     @property
     def pixels(self) -> int:
@@ -84,6 +88,8 @@ def check_header(header: Header, *, max_pixels: int) -> None:
         )
     if header.format != "bmp" and header.bits_per_sample not in (1, 2, 4, 8, 16):
         raise IngestError(f"{header.bits_per_sample}-bit samples are not supported; export 8- or 16-bit images")
+    if header.format == "bmp":
+        check_bmp(width=header.width, height=header.height, bits=header.bits_per_pixel, compression=header.compression)
 
 
 def _png(stream: BinaryIO) -> Header:
@@ -129,16 +135,17 @@ def _jpeg(stream: BinaryIO) -> Header:
 
 
 def _bmp(stream: BinaryIO) -> Header:
-    data = stream.read(30)
+    data = stream.read(34)
     (dib_size,) = struct.unpack("<I", data[14:18])
+    compression = 0
     if dib_size == 12:
         width, height, _planes, bpp = struct.unpack("<HHHH", data[18:26])
     else:
-        width, height, _planes, bpp = struct.unpack("<iiHH", data[18:30])
+        width, height, _planes, bpp, compression = struct.unpack("<iiHHI", data[18:34])
     channels = {1: 1, 2: 1, 4: 1, 8: 1, 16: 3, 24: 3, 32: 4}.get(bpp)
     if channels is None:
         raise ValueError(f"unsupported BMP depth {bpp}")
-    return Header("bmp", width, abs(height), channels, 8)
+    return Header("bmp", width, abs(height), channels, 8, bits_per_pixel=bpp, compression=compression)
 
 
 _TIFF_TYPES = {1: ("B", 1), 3: ("H", 2), 4: ("I", 4), 16: ("Q", 8)}

@@ -12,6 +12,30 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from annotations.enqueue import enqueue_on_commit
+from annotations.management.queueable import CommandNotQueueable, check_queueable
+from annotations.models import OutboxTask, Project
+
+
+class InputsFailed(CommandError):
+    """Raised after the summary when any input of a batch failed: the command exits 1.
+
+    The good inputs are kept (each is its own unit of work); the exit status tells a
+    script that the batch needs attention, as ``cp`` or ``rsync`` do.
+    """
+
+    def __init__(self, failed: int, total: int) -> None:
+        super().__init__(f"{failed} of {total} inputs failed (reasons above)", returncode=1)
+        self.failed, self.total = failed, total
+
+
+def project_by_slug(slug: str) -> Project:
+    """The project named ``slug``, or a ``CommandError`` saying there is none."""
+    project = Project.objects.filter(slug=slug).first()
+    if project is None:
+        raise CommandError(f"no project {slug!r}")
+    return project
+
 
 def validation_message(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
@@ -29,16 +53,24 @@ class PlatformCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.pop("queue", False):
-            from annotations.tasks.commands import run_management_command
-
-            argv = [a for a in self._argv if a != "--queue"]
-            result = run_management_command.delay(argv)
-            self.stdout.write(f"queued {self._argv[0]} as task {result.id}")
+            self._queue([a for a in self._argv if a != "--queue"])
             return
         try:
             self.run(*args, **options)
         except ValidationError as error:
             raise CommandError(validation_message(error)) from error
+
+    def _queue(self, argv: list[str]) -> None:
+        """Through the task outbox, like every other task: a broker that is down now delays the run (the
+        sweep sends it when the broker answers) instead of losing it, and a killed worker's run is re-sent."""
+        try:
+            check_queueable(argv)
+        except CommandNotQueueable as error:
+            raise CommandError(f"{argv[0]} cannot be queued: run it without --queue") from error
+        task_id = enqueue_on_commit("annotations.run_management_command", argv)
+        if not OutboxTask.objects.filter(pk=task_id, sent_at__isnull=False).exists():
+            self.stderr.write("the broker did not answer: the task waits in the outbox, and its sweep sends it later")
+        self.stdout.write(f"queued {argv[0]} as task {task_id}")
 
     def run_from_argv(self, argv: list[str]) -> None:
         # Keep the original words so --queue can replay them on a worker.

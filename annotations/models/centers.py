@@ -1,7 +1,7 @@
 """Who contributes and who reads: centers, projects and memberships with roles."""
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -17,6 +17,19 @@ class Center(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.name})"
+
+
+class AIProtocol(models.TextChoices):
+    """When readers see a model's suggestions and heatmap for a mosaic (issue 9).
+
+    ``unaided_then_aided`` (the default) keeps a blinded first read free of anchoring:
+    the AI layer appears only once the reader's unaided read is submitted, and an
+    aided read then starts from a copy of it, so the AI's influence can be measured.
+    """
+
+    NEVER = "never", "Never"
+    FROM_START = "from_start", "From the start"
+    UNAIDED_THEN_AIDED = "unaided_then_aided", "Unaided read first, then aided"
 
 
 class Project(models.Model):
@@ -35,6 +48,28 @@ class Project(models.Model):
     keep_originals = models.BooleanField(
         default=True, help_text="Keep the uploaded original next to the pyramid after ingest."
     )
+    # Identifying text (issue 11): a file name can carry a patient's name.
+    pseudonymize_filenames = models.BooleanField(
+        default=False,
+        help_text="Replace uploaded and imported file names with pseudonyms at ingest (the original name is not kept).",
+    )
+    # Agreement and label sets (issue 8)
+    agreement_tile_px = models.PositiveIntegerField(
+        default=224, validators=[MinValueValidator(8), MaxValueValidator(4096)],
+        help_text="Tile size in full-resolution mosaic pixels for tile-level kappa and label-set tiles.",
+    )  # fmt: skip
+    agreement_positive_fraction = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0.001), MaxValueValidator(1.0)],
+        help_text="A tile is positive when its labelled fraction reaches this.",
+    )  # fmt: skip
+    min_viewed_fraction = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Readers who viewed less of a mosaic at diagnostic zoom are warned on submit (0: never).",
+    )  # fmt: skip
+    ai_protocol = models.CharField(
+        max_length=24, choices=AIProtocol.choices, default=AIProtocol.UNAIDED_THEN_AIDED,
+        help_text="When readers see AI suggestions: never, from the start, or after their unaided read.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

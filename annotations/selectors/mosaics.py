@@ -1,4 +1,4 @@
-"""Reads for ingest: the uploads a user may see, and imports already done."""
+"""Reads about mosaics: the uploads a user may see, imports already done, a mosaic's pixel size."""
 
 from django.db.models import Q, QuerySet
 
@@ -12,6 +12,14 @@ def upload_sessions_visible_to(*, user: AnyUser) -> QuerySet[UploadSession]:
     return UploadSession.objects.filter(case__in=cases_visible_to(user=user)).filter(
         Q(created_by_id=user.pk) | Q(case__project__in=projects_managed_by(user=user))
     )
+
+
+def mosaic_um_per_px(*, mosaic: Mosaic) -> float:
+    """The mosaic's pixel size in µm: as its file stated it at ingest, else its project's default.
+
+    Needs ``mosaic.case.project`` (select it with the mosaic).
+    """
+    return mosaic.um_per_px or mosaic.case.project.default_um_per_px
 
 
 def mosaic_with_checksum(*, project: Project, checksum: str) -> Mosaic | None:

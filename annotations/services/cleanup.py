@@ -1,5 +1,8 @@
 """Deleting records together with their files, and expiring abandoned uploads.
 
+(Cases are deleted by ``annotations.services.cases.case_delete``, with the other
+case writes and their permission checks; it removes files with the helper here.)
+
 Rows and files cannot share a transaction, so files go only after the rows'
 deletion has committed (``on_commit``): a rolled-back delete keeps both, a
 committed one leaves no orphan pyramid, original, rendered tile or partial upload.
@@ -7,6 +10,7 @@ committed one leaves no orphan pyramid, original, rendered tile or partial uploa
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from django.db import transaction
@@ -15,9 +19,10 @@ from django.utils import timezone
 from annotations.models import Case, Mosaic, UploadSession, UploadStatus
 from annotations.services.mosaics import upload_part_path
 from annotations.storage import remove_mosaic_files
+from audit.services import audit_record
 
 
-def _remove_files_on_commit(*, mosaic_ids: list[int], upload_parts: list[str]) -> None:
+def remove_files_on_commit(*, mosaic_ids: list[int], upload_parts: list[str]) -> None:
     def remove() -> None:
         for mosaic_id in mosaic_ids:
             remove_mosaic_files(mosaic_id)
@@ -28,20 +33,14 @@ def _remove_files_on_commit(*, mosaic_ids: list[int], upload_parts: list[str]) -
 
 
 @transaction.atomic
-def case_delete(*, case: Case) -> None:
-    """Delete a case with its mosaics, reads and uploads, and then their files."""
-    mosaic_ids = list(case.mosaics.values_list("pk", flat=True))
-    parts = [str(upload_part_path(s)) for s in case.uploads.filter(status=UploadStatus.RECEIVING)]
-    case.delete()
-    _remove_files_on_commit(mosaic_ids=mosaic_ids, upload_parts=parts)
-
-
-@transaction.atomic
-def mosaic_delete(*, mosaic: Mosaic) -> None:
-    """Delete a mosaic with its reads, and then its files."""
+def mosaic_delete(*, mosaic: Mosaic, by: Any = None) -> None:
+    """Delete a mosaic with its reads, and then its files (``by``: who, for the audit trail)."""
     mosaic_id = mosaic.pk
+    audit_record(action="mosaic.delete", by=by, obj=mosaic,
+                 project=Case.objects.filter(pk=mosaic.case_id).values_list("project_id", flat=True).first(),
+                 before={"case": mosaic.case_id, "status": mosaic.status, "checksum": mosaic.checksum})  # fmt: skip
     mosaic.delete()
-    _remove_files_on_commit(mosaic_ids=[mosaic_id], upload_parts=[])
+    remove_files_on_commit(mosaic_ids=[mosaic_id], upload_parts=[])
 
 
 def upload_sessions_expire(*, idle_for: timedelta) -> int:
@@ -67,5 +66,5 @@ def _expire_one(*, pk: UUID, cutoff: datetime) -> bool:
     part = str(upload_part_path(session))
     session.status = UploadStatus.ABORTED
     session.save(update_fields=["status", "updated_at"])
-    _remove_files_on_commit(mosaic_ids=[], upload_parts=[part])
+    remove_files_on_commit(mosaic_ids=[], upload_parts=[part])
     return True

@@ -15,17 +15,22 @@ Region writes live in ``annotations.services.regions``.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
-from annotations.db import has_postgresql_fast_paths
-from annotations.models import Provenance, Read, ReadStatus, Region
-from annotations.reading.geometry import GeometryError, parse_region_geometry
+from annotations.geometry.outline import outline_of_stored, region_outline
+from annotations.geometry.shapes import GeometryError, parse_region_geometry
+from annotations.models import Mosaic, Provenance, Read, ReadKind, ReadStatus, Region
+from annotations.prepared import PreparedQuery
+from annotations.selectors.coverage import read_viewed_fraction
 from annotations.vocabulary import Diagnosis, FeatureLabel
+from audit.services import audit_record, region_states
+from users.models import User
 
-from .revisions import FIELD_NAMES, revision_state, revision_write
+from .agreement import agreement_enqueue_when_due
+from .revisions import FIELD_NAMES, read_fields, region_state, revision_state, revision_write
 
 EDITABLE_FIELDS = ("diagnosis", "confidence", "note", "no_suspicious_area")
 MAX_IMPORT_FEATURES = 20_000
@@ -46,21 +51,21 @@ class WriteResult:
     created: list[Region] = field(default_factory=list)
     updated: list[Region] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
+    # The changed and deleted regions as they were before the write (for the audit trail).
+    before: list[dict[str, Any]] = field(default_factory=list)
 
 
-_LOCK_SQL = f"SELECT * FROM {Read._meta.db_table} WHERE id = %s FOR UPDATE"  # noqa: S608 - table from the model
+# The read's row lock, compiled once: ``select_for_update().get()`` compiled on every
+# autosave cost more than the lock itself. (SQLite has no row locks; its writes are
+# serialised by the database lock, and Django leaves FOR UPDATE out there.)
+_LOCKED_READ = PreparedQuery(lambda read_id: Read.objects.select_for_update().filter(pk=read_id), read_id=int)
 
 
-def read_lock_for_write(*, read: Read, by: User, read_version: int | None = None) -> Read:
+def read_lock_for_write(*, read: Read, by: User, read_version: int) -> Read:
     """The read, locked for this transaction, after the checks every write makes."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("read_lock_for_write must run inside a transaction")
-    # Raw rather than ``select_for_update().get()``: the same row lock, without the
-    # queryset compilation, on the path of every autosave.
-    if has_postgresql_fast_paths():
-        locked = next(iter(Read.objects.raw(_LOCK_SQL, [read.pk])), None)
-    else:
-        locked = Read.objects.select_for_update().filter(pk=read.pk).first()
+    locked = _LOCKED_READ.first(read_id=read.pk)
     if locked is None:
         raise Read.DoesNotExist(f"read {read.pk} no longer exists")
     # The mosaic (its size) does not change under a read; reuse the caller's copy when it has one.
@@ -70,12 +75,42 @@ def read_lock_for_write(*, read: Read, by: User, read_version: int | None = None
         raise PermissionDenied("only the read's own reader can change it")
     if locked.status == ReadStatus.SUBMITTED:
         raise ReadConflict("read is submitted and locked", read_version=locked.version)
-    if read_version is not None and read_version != locked.version:
+    # Every write names the version it was made from (issue 11: an optional one let a
+    # client that left it out skip this check and overwrite newer work).
+    if isinstance(read_version, bool) or not isinstance(read_version, int):
+        raise ValidationError({"read_version": "send the read's version your change was made from"})
+    if read_version != locked.version:
         raise ReadConflict(
             f"the read was changed elsewhere (version {locked.version}, you had {read_version}); reload it",
             read_version=locked.version,
         )
     return locked
+
+
+def _read_project(read: Read) -> Subquery:
+    """The read's project id, looked up inside the audit event's INSERT (no extra round trip)."""
+    return Subquery(Mosaic.objects.filter(pk=read.mosaic_id).values("case__project_id")[:1])
+
+
+def audit_read_write(
+    *,
+    read: Read,
+    by: User | None,
+    action: str,
+    before: dict[str, Any] | None = None,
+    upserted: list[Region] | None = None,
+    deleted: list[int] | None = None,
+) -> None:
+    """One audit event for a write to a read: its fields and changed regions, before and after."""
+    name, _, detail = action.partition(" ")  # "restore 12", "adjudicate #3 accept_a": filterable by name
+    after: dict[str, Any] = {"version": read.version, "fields": read_fields(read)}
+    if detail:
+        after["detail"] = detail
+    if upserted:
+        after["regions"] = region_states([region_state(region) for region in upserted])
+    if deleted:
+        after["deleted"] = list(deleted)
+    audit_record(action=f"read.{name}", by=by, obj=read, project=_read_project(read), before=before, after=after)
 
 
 def read_commit_write(
@@ -85,8 +120,13 @@ def read_commit_write(
     action: str,
     upserted: list[Region] | None = None,
     deleted: list[int] | None = None,
+    before: dict[str, Any] | None = None,
 ) -> Read:
-    """Bump the version, start the read if needed, and keep the new state as a revision."""
+    """Bump the version, start the read if needed, keep the new state as a revision, audit it.
+
+    ``before``: what the write changed as it was (fields, region states) for the audit trail.
+    """
+    before = {"version": read.version, **(before or {})}
     read.version += 1
     if read.status == ReadStatus.ASSIGNED:
         read.status = ReadStatus.IN_PROGRESS
@@ -95,6 +135,7 @@ def read_commit_write(
     # naming them keeps the UPDATE of the autosave path short.
     read.save(update_fields=[*FIELD_NAMES, "version", "started_at", "updated_at"])
     revision_write(read=read, action=action, by=by, upserted=upserted, deleted=deleted)
+    audit_read_write(read=read, by=by, action=action, before=before, upserted=upserted, deleted=deleted)
     return read
 
 
@@ -118,20 +159,30 @@ def _check_fields(values: dict[str, Any]) -> None:
 
 @transaction.atomic
 def read_update_fields(
-    *, read: Read, by: User, read_version: int | None = None, **values: Any
+    *, read: Read, by: User, read_version: int, **values: Any
 ) -> Read:
     """Change the case-level fields (diagnosis, confidence, note, no_suspicious_area)."""
     _check_fields(values)
     locked = read_lock_for_write(read=read, by=by, read_version=read_version)
+    before = {"fields": read_fields(locked)}
     for name, value in values.items():
         setattr(locked, name, value)
-    return read_commit_write(read=locked, by=by, action="fields")
+    return read_commit_write(read=locked, by=by, action="fields", before=before)
 
 
 @transaction.atomic
-def read_submit(*, read: Read, by: User, read_version: int | None = None) -> Read:
-    """Lock the read for good; it needs a diagnosis and regions or an explicit negative."""
+def read_submit(
+    *, read: Read, by: User, read_version: int, confirm_low_coverage: bool = False
+) -> Read:
+    """Lock the read for good; it needs a diagnosis and regions or an explicit negative.
+
+    A reader read viewed (at diagnostic zoom) less than the project's
+    ``min_viewed_fraction`` is refused unless ``confirm_low_coverage``: the page
+    asks the reader first. The last reader read of a mosaic, and a consensus,
+    queue the mosaic's agreement (``agreement_enqueue_when_due``).
+    """
     locked = read_lock_for_write(read=read, by=by, read_version=read_version)
+    _check_coverage(locked, confirm_low_coverage)
     errors: dict[str, str] = {}
     if not locked.diagnosis:
         errors["diagnosis"] = "choose a diagnosis before submitting"
@@ -142,26 +193,43 @@ def read_submit(*, read: Read, by: User, read_version: int | None = None) -> Rea
         errors["no_suspicious_area"] = "the read has regions but is marked 'no suspicious area'; clear one of them"
     if errors:
         raise ValidationError(errors)
+    before = {"version": locked.version, "fields": read_fields(locked)}
     locked.status = ReadStatus.SUBMITTED
     locked.submitted_at = timezone.now()
     locked.started_at = locked.started_at or locked.submitted_at
     locked.version += 1
     locked.save()
     revision_write(read=locked, action="submit", by=by)
+    audit_read_write(read=locked, by=by, action="submit", before=before)
+    agreement_enqueue_when_due(read=locked)
     return locked
+
+
+def _check_coverage(read: Read, confirmed: bool) -> None:
+    threshold = read.mosaic.case.project.min_viewed_fraction
+    if confirmed or read.kind != ReadKind.READER or threshold <= 0:
+        return
+    viewed = read_viewed_fraction(read)
+    if viewed < threshold:
+        raise ValidationError({"confirm_low_coverage": (
+            f"you viewed {viewed:.0%} of the mosaic at diagnostic zoom; the project asks for {threshold:.0%}. "
+            "Look over the rest, or submit again with confirm_low_coverage to submit anyway"
+        )})  # fmt: skip
 
 
 def _region_from_state(read: Read, state: dict[str, Any], by: User) -> Region:
     min_x, min_y, max_x, max_y = state["bbox"]
     return Region(
-        pk=state["id"], read=read, label=state["label"], geometry=state["geometry"], provenance=state["provenance"],
+        pk=state["id"], read=read, label=state["label"], geometry=state["geometry"],
+        outline=outline_of_stored(state["geometry"]), provenance=state["provenance"],
+        ai_model_id=state.get("ai_model"), ai_suggestion_id=state.get("ai_suggestion_id"),
         version=state["version"] + 1, min_x=min_x, min_y=min_y, max_x=max_x, max_y=max_y,
         area_px=state["area_px"], vertex_count=state["vertex_count"], created_by=by,
     )  # fmt: skip
 
 
 @transaction.atomic
-def read_restore(*, read: Read, number: int, by: User, read_version: int | None = None) -> Read:
+def read_restore(*, read: Read, number: int, by: User, read_version: int) -> Read:
     """Bring back the fields and regions of revision ``number`` as a new revision ("restore").
 
     Regions keep their ids across a restore (ids are never reused), so a page that
@@ -190,6 +258,7 @@ def read_restore(*, read: Read, number: int, by: User, read_version: int | None 
         ):  # fmt: skip
             continue
         existing.label, existing.provenance, existing.geometry = wanted["label"], wanted["provenance"], wanted["geometry"]
+        existing.outline = outline_of_stored(wanted["geometry"])
         existing.min_x, existing.min_y, existing.max_x, existing.max_y = wanted["bbox"]
         existing.area_px, existing.vertex_count = wanted["area_px"], wanted["vertex_count"]
         existing.version += 1
@@ -220,7 +289,7 @@ def _parse_feature(feature: Any, index: int, mosaic_size: tuple[int, int]) -> tu
 
 @transaction.atomic
 def read_import_geojson(
-    *, read: Read, collection: Any, by: User, read_version: int | None = None
+    *, read: Read, collection: Any, by: User, read_version: int
 ) -> Read:
     """Replace all regions of the read by a FeatureCollection's; every feature must pass or nothing changes."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
@@ -254,8 +323,8 @@ def new_region(*, read: Read, shape: Any, label: str, provenance: str, by: User 
     """An unsaved region for ``shape`` (a RegionShape) with its stored bbox, area and vertex count."""
     min_x, min_y, max_x, max_y = shape.bbox
     return Region(
-        read=read, label=label, geometry=shape.to_geojson(), provenance=provenance,
-        min_x=min_x, min_y=min_y, max_x=max_x, max_y=max_y, area_px=shape.area,
+        read=read, label=label, geometry=shape.to_geojson(), outline=region_outline(shape.geometry),
+        provenance=provenance, min_x=min_x, min_y=min_y, max_x=max_x, max_y=max_y, area_px=shape.area,
         vertex_count=shape.vertex_count, created_by=by if by is not None and by.pk else None,
     )  # fmt: skip
 

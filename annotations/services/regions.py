@@ -16,13 +16,13 @@ checked here cannot change under us.
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations.models import Provenance, Read, Region
-from annotations.reading.geometry import (
+from annotations.geometry.outline import region_outline
+from annotations.geometry.shapes import (
     GeometryError,
+    Polygonal,
     RegionShape,
     parse_eraser_geometry,
     parse_region_geometry,
@@ -30,9 +30,12 @@ from annotations.reading.geometry import (
     subtract,
     union,
 )
+from annotations.models import Provenance, Read, Region
 from annotations.vocabulary import FeatureLabel
+from users.models import User
 
 from .reads import ReadConflict, WriteResult, mosaic_size, new_region, read_commit_write, read_lock_for_write
+from .revisions import region_state
 
 AI_PROVENANCES = (Provenance.AI_ACCEPTED, Provenance.AI_EDITED)
 
@@ -63,6 +66,7 @@ def _edited(provenance: str) -> str:
 
 def _apply_shape(region: Region, shape: RegionShape) -> None:
     region.geometry = shape.to_geojson()
+    region.outline = region_outline(shape.geometry)
     region.min_x, region.min_y, region.max_x, region.max_y = shape.bbox
     region.area_px = shape.area
     region.vertex_count = shape.vertex_count
@@ -78,28 +82,19 @@ def _touching(read: Read, shape: RegionShape, label: str | None) -> list[Region]
     return [region for region in candidates if shape_from_stored(region.geometry).intersects(shape.geometry)]
 
 
-@transaction.atomic
-def region_add(
-    *,
-    read: Read,
-    by: User,
-    label: Any,
-    geometry: Any,
-    provenance: Any = Provenance.MANUAL,
-    merge: bool = True,
-    read_version: int | None = None,
-) -> WriteResult:
-    """Add a shape; with ``merge`` it is unioned with the same-label regions it touches."""
-    label = _check_label(label)
-    provenance = _check_provenance(provenance)
-    locked = read_lock_for_write(read=read, by=by, read_version=read_version)
-    shape = _region_shape(locked, geometry)
-    touched = _touching(locked, shape, label) if merge else []
+def shape_add(*, read: Read, by: User, shape: RegionShape, label: str, provenance: str, merge: bool = True
+              ) -> WriteResult:  # fmt: skip
+    """Add ``shape`` to the locked ``read`` (merged with the same-label regions it touches), uncommitted.
+
+    The building block of ``region_add`` and of adjudication, which commits several
+    shapes as one write; the caller holds the read's lock and commits.
+    """
+    touched = _touching(read, shape, label) if merge else []
     if not touched:
-        region = new_region(read=locked, shape=shape, label=label, provenance=provenance, by=by)
+        region = new_region(read=read, shape=shape, label=label, provenance=provenance, by=by)
         region.save()
-        read_commit_write(read=locked, by=by, action="region_add", upserted=[region])
-        return WriteResult(read=locked, created=[region])
+        return WriteResult(read=read, created=[region])
+    before = [region_state(region) for region in touched]
     try:
         merged = union([shape.geometry, *(shape_from_stored(region.geometry) for region in touched)])
     except GeometryError as error:
@@ -111,13 +106,58 @@ def region_add(
     keep.save()
     deleted = [region.pk for region in touched if region.pk != keep.pk]
     Region.objects.filter(pk__in=deleted).delete()
-    read_commit_write(read=locked, by=by, action="region_merge", upserted=[keep], deleted=deleted)
-    return WriteResult(read=locked, updated=[keep], deleted=deleted)
+    return WriteResult(read=read, updated=[keep], deleted=deleted, before=before)
+
+
+def shape_erase(*, read: Read, eraser: Polygonal, label: str | None = None) -> WriteResult:
+    """Subtract ``eraser`` from the locked ``read``'s regions it crosses (only ``label``'s), uncommitted."""
+    result = WriteResult(read=read)
+    for region in _touching(read, RegionShape(geometry=eraser), label):
+        try:
+            rest = subtract(shape_from_stored(region.geometry), eraser)
+        except GeometryError as error:
+            raise ValidationError({"geometry": str(error)}) from error
+        if rest is None:
+            result.before.append(region_state(region))
+            result.deleted.append(region.pk)
+            continue
+        if rest.area == region.area_px:
+            continue  # touched only along an edge
+        result.before.append(region_state(region))
+        _apply_shape(region, rest)
+        region.provenance = _edited(region.provenance)
+        region.save()
+        result.updated.append(region)
+    Region.objects.filter(pk__in=result.deleted).delete()
+    return result
+
+
+@transaction.atomic
+def region_add(
+    *,
+    read: Read,
+    by: User,
+    label: Any,
+    geometry: Any,
+    provenance: Any = Provenance.MANUAL,
+    merge: bool = True,
+    read_version: int,
+) -> WriteResult:
+    """Add a shape; with ``merge`` it is unioned with the same-label regions it touches."""
+    label = _check_label(label)
+    provenance = _check_provenance(provenance)
+    locked = read_lock_for_write(read=read, by=by, read_version=read_version)
+    shape = _region_shape(locked, geometry)
+    result = shape_add(read=locked, by=by, shape=shape, label=label, provenance=provenance, merge=merge)
+    action = "region_merge" if result.updated else "region_add"
+    read_commit_write(read=locked, by=by, action=action, upserted=result.created + result.updated,
+                      deleted=result.deleted, before={"regions": result.before})  # fmt: skip
+    return result
 
 
 @transaction.atomic
 def region_erase(
-    *, read: Read, by: User, geometry: Any, label: Any = None, read_version: int | None = None
+    *, read: Read, by: User, geometry: Any, label: Any = None, read_version: int
 ) -> WriteResult:
     """Subtract ``geometry`` from every region it crosses (only ``label``'s regions when given).
 
@@ -130,33 +170,18 @@ def region_erase(
         eraser = parse_eraser_geometry(geometry)
     except GeometryError as error:
         raise ValidationError({"geometry": str(error)}) from error
-    result = WriteResult(read=locked)
     if eraser is None:
-        return result
-    eraser_shape = RegionShape(geometry=eraser)
-    for region in _touching(locked, eraser_shape, label):
-        try:
-            rest = subtract(shape_from_stored(region.geometry), eraser)
-        except GeometryError as error:
-            raise ValidationError({"geometry": str(error)}) from error
-        if rest is None:
-            result.deleted.append(region.pk)
-            continue
-        if rest.area == region.area_px:
-            continue  # touched only along an edge
-        _apply_shape(region, rest)
-        region.provenance = _edited(region.provenance)
-        region.save()
-        result.updated.append(region)
+        return WriteResult(read=locked)
+    result = shape_erase(read=locked, eraser=eraser, label=label)
     if not result.updated and not result.deleted:
         return result
-    Region.objects.filter(pk__in=result.deleted).delete()
-    read_commit_write(read=locked, by=by, action="erase", upserted=result.updated, deleted=result.deleted)
+    read_commit_write(read=locked, by=by, action="erase", upserted=result.updated, deleted=result.deleted,
+                      before={"regions": result.before})  # fmt: skip
     return result
 
 
 def _lock_region(
-    *, region: Region, by: User, version: Any, read_version: int | None, with_geometry: bool = True
+    *, region: Region, by: User, version: Any, read_version: int, with_geometry: bool = True
 ) -> tuple[Read, Region]:
     """The locked read and the region's current row (its old geometry only when it is kept)."""
     if isinstance(version, bool) or not isinstance(version, int):
@@ -184,7 +209,7 @@ def region_update(
     region: Region,
     by: User,
     version: Any,
-    read_version: int | None = None,
+    read_version: int,
     **changes: Any,
 ) -> Region:
     """Edit a region's geometry, label or provenance; ``version`` must be the one the client edited."""
@@ -194,9 +219,9 @@ def region_update(
     label = _check_label(changes["label"]) if "label" in changes else None
     provenance = _check_provenance(changes["provenance"]) if "provenance" in changes else None
     replaces_geometry = "geometry" in changes
-    locked_read, current = _lock_region(
-        region=region, by=by, version=version, read_version=read_version, with_geometry=not replaces_geometry
-    )
+    # The old geometry is loaded even when replaced: the audit trail keeps the region as it was.
+    locked_read, current = _lock_region(region=region, by=by, version=version, read_version=read_version)
+    before = {"regions": [region_state(current)]}
     if replaces_geometry:
         _apply_shape(current, _region_shape(locked_read, changes["geometry"]))
         current.version -= 1  # bumped once below
@@ -208,15 +233,15 @@ def region_update(
         current.provenance = provenance
     current.version += 1
     current.save()
-    read_commit_write(read=locked_read, by=by, action="region_update", upserted=[current])
+    read_commit_write(read=locked_read, by=by, action="region_update", upserted=[current], before=before)
     return current
 
 
 @transaction.atomic
-def region_delete(*, region: Region, by: User, version: Any, read_version: int | None = None) -> Read:
-    locked_read, current = _lock_region(
-        region=region, by=by, version=version, read_version=read_version, with_geometry=False
-    )
+def region_delete(*, region: Region, by: User, version: Any, read_version: int) -> Read:
+    # The region's geometry is loaded: the audit trail keeps what was deleted.
+    locked_read, current = _lock_region(region=region, by=by, version=version, read_version=read_version)
+    before = {"regions": [region_state(current)]}
     region_id = current.pk
     current.delete()
-    return read_commit_write(read=locked_read, by=by, action="region_delete", deleted=[region_id])
+    return read_commit_write(read=locked_read, by=by, action="region_delete", deleted=[region_id], before=before)

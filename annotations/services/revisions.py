@@ -17,16 +17,22 @@ The state at revision *n* is the nearest full revision at or below *n* with the
 deltas after it applied in order: about ``FULL_EVERY`` rows when the checkpoints
 are written, more (still correct) when no worker ran. Revision numbers equal the
 read's ``version`` after the write, so a client's ``read_version`` names a revision.
+
+A region is kept as ``region_json`` renders it (``REVISION_KEYS``). The delta
+insert is one PostgreSQL statement on the autosave path, with an ORM twin for
+SQLite; ``tests/annotations/reading/test_portable_twins.py`` compares the two.
 """
 
 import json
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 
-from annotations.db import has_postgresql_fast_paths
+from annotations.db import column, has_postgresql_fast_paths
+from annotations.enqueue import enqueue_on_commit
 from annotations.models import Read, ReadRevision, Region
+from annotations.selectors.region_json import REVISION_KEYS, in_region_order, region_body
+from users.models import User
 
 FULL_EVERY = 50
 FIELD_NAMES = ("status", "diagnosis", "confidence", "note", "no_suspicious_area")
@@ -38,16 +44,7 @@ def read_fields(read: Read) -> dict[str, Any]:
 
 def region_state(region: Region) -> dict[str, Any]:
     """A region as kept in a revision (enough to restore it without recomputing geometry)."""
-    return {
-        "id": region.pk,
-        "label": region.label,
-        "geometry": region.geometry,
-        "provenance": region.provenance,
-        "version": region.version,
-        "bbox": [region.min_x, region.min_y, region.max_x, region.max_y],
-        "area_px": region.area_px,
-        "vertex_count": region.vertex_count,
-    }
+    return region_body(region, keys=REVISION_KEYS)
 
 
 def _user_id(by: User | None) -> int | None:
@@ -64,72 +61,65 @@ def revision_write(
 ) -> None:
     """Record the read's current state as revision ``read.version`` (call after saving the write)."""
     number = read.version
-    snapshot = {
+    delta = {
         "kind": "delta",
         "fields": read_fields(read),
         "upserted": [region_state(region) for region in upserted or []],
         "deleted": list(deleted or []),
     }
-    if not has_postgresql_fast_paths():
-        _write_portable(read=read, number=number, action=action, by=by, snapshot=snapshot)
-        return
-    # One round trip on every autosave: the region count is filled in by the database,
-    # and a read without any revision yet (nothing is inserted) gets a full one instead.
-    sql = f"""
-        INSERT INTO {ReadRevision._meta.db_table} (read_id, number, action, snapshot, created_by_id, created_at)
-        SELECT %s, %s, %s,
-               jsonb_set(%s::jsonb, '{{region_count}}',
-                         to_jsonb((SELECT count(*) FROM {Region._meta.db_table} WHERE read_id = %s))),
-               %s, now()
-        WHERE EXISTS (SELECT 1 FROM {ReadRevision._meta.db_table} WHERE read_id = %s)
-    """  # noqa: S608 - table names come from the models, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [read.pk, number, action, json.dumps(snapshot), read.pk, _user_id(by), read.pk])
-        inserted = cursor.rowcount
-    if not inserted:
-        _write_full(read=read, number=number, action=action, by=by)
+    insert_delta = _insert_delta if has_postgresql_fast_paths() else _insert_delta_portable
+    if not insert_delta(read=read, number=number, action=action, by=by, snapshot=delta):
+        # A read without any revision yet (its assignment) starts with its whole state.
+        ReadRevision.objects.create(
+            read=read, number=number, action=action, snapshot=_full_snapshot(read), created_by_id=_user_id(by)
+        )
         return
     if number % FULL_EVERY == 0:
-        from annotations.tasks.reading import checkpoint_revision  # the task module imports this one
+        enqueue_on_commit("annotations.checkpoint_revision", read.pk, number)
 
-        checkpoint_revision.delay_on_commit(read.pk, number)
+
+def _full(fields: dict[str, Any], regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A full snapshot: the fields and every region, in id order."""
+    regions = sorted(regions, key=lambda region: region["id"])
+    return {"kind": "full", "fields": fields, "region_count": len(regions), "regions": regions}
 
 
 def _full_snapshot(read: Read) -> dict[str, Any]:
-    regions = [region_state(region) for region in Region.objects.filter(read=read).order_by("id")]
-    return {"kind": "full", "fields": read_fields(read), "region_count": len(regions), "regions": regions}
+    return _full(read_fields(read), [region_state(region) for region in Region.objects.filter(read=read)])
 
 
-def _write_portable(*, read: Read, number: int, action: str, by: User | None, snapshot: dict[str, Any]) -> None:
-    """The ORM twin of the PostgreSQL writers below (``make run`` on SQLite)."""
-    if ReadRevision.objects.filter(read=read).exists():
-        snapshot = {**snapshot, "region_count": Region.objects.filter(read=read).count()}
-        if number % FULL_EVERY == 0:
-            snapshot = _full_snapshot(read)
-    else:
-        snapshot = _full_snapshot(read)
-    ReadRevision.objects.create(read=read, number=number, action=action, snapshot=snapshot, created_by_id=_user_id(by))
+def _insert_delta(*, read: Read, number: int, action: str, by: User | None, snapshot: dict[str, Any]) -> bool:
+    """Insert the delta with the read's region count, unless the read has no revision yet.
 
-
-def _write_full(*, read: Read, number: int, action: str, by: User | None) -> None:
-    region_table = Region._meta.db_table
-    revision_table = ReadRevision._meta.db_table
+    One round trip on every autosave: the count is filled in by PostgreSQL, and
+    nothing is inserted (False) for a read without revisions. Twin of
+    ``_insert_delta_portable`` (``test_portable_twins`` compares their rows).
+    """
+    names = ("read", "number", "action", "snapshot", "created_by", "created_at")
+    columns = ", ".join(column(ReadRevision, name) for name in names)
+    revisions, regions = ReadRevision._meta.db_table, Region._meta.db_table
     sql = f"""
-        INSERT INTO {revision_table} (read_id, number, action, snapshot, created_by_id, created_at)
-        SELECT %s, %s, %s, jsonb_build_object(
-            'kind', 'full',
-            'fields', %s::jsonb,
-            'region_count', count(r.id),
-            'regions', coalesce(jsonb_agg(jsonb_build_object(
-                'id', r.id, 'label', r.label, 'geometry', r.geometry, 'provenance', r.provenance,
-                'version', r.version, 'bbox', jsonb_build_array(r.min_x, r.min_y, r.max_x, r.max_y),
-                'area_px', r.area_px, 'vertex_count', r.vertex_count
-            ) ORDER BY r.id) FILTER (WHERE r.id IS NOT NULL), '[]'::jsonb)
-        ), %s, now()
-        FROM {region_table} r WHERE r.read_id = %s
-    """  # noqa: S608 - table names come from the models, values are parameters
+        INSERT INTO {revisions} ({columns})
+        SELECT %s, %s, %s,
+               jsonb_set(%s::jsonb, '{{region_count}}',
+                         to_jsonb((SELECT count(*) FROM {regions} WHERE {column(Region, "read")} = %s))),
+               %s, now()
+        WHERE EXISTS (SELECT 1 FROM {revisions} WHERE {column(ReadRevision, "read")} = %s)
+    """  # noqa: S608 - identifiers come from the models, values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [read.pk, number, action, json.dumps(read_fields(read)), _user_id(by), read.pk])
+        cursor.execute(sql, [read.pk, number, action, json.dumps(snapshot), read.pk, _user_id(by), read.pk])
+        return bool(cursor.rowcount)
+
+
+def _insert_delta_portable(
+    *, read: Read, number: int, action: str, by: User | None, snapshot: dict[str, Any]
+) -> bool:
+    """The ORM twin of ``_insert_delta`` (``make run`` on SQLite)."""
+    if not ReadRevision.objects.filter(read=read).exists():
+        return False
+    snapshot = {**snapshot, "region_count": Region.objects.filter(read=read).count()}
+    ReadRevision.objects.create(read=read, number=number, action=action, snapshot=snapshot, created_by_id=_user_id(by))
+    return True
 
 
 def revision_state(*, read: Read, number: int) -> dict[str, Any] | None:
@@ -154,8 +144,7 @@ def revision_state(*, read: Read, number: int) -> dict[str, Any] | None:
             regions.pop(region_id, None)
         for region in snapshot["upserted"]:
             regions[region["id"]] = region
-    ordered = sorted(regions.values(), key=lambda region: (-region["area_px"], region["id"]))
-    return {"fields": fields, "regions": ordered}
+    return {"fields": fields, "regions": in_region_order(list(regions.values()))}
 
 
 @transaction.atomic
@@ -170,11 +159,6 @@ def revision_checkpoint(*, read_id: int, number: int) -> bool:
         return False
     state = revision_state(read=revision.read, number=number)
     assert state is not None
-    revision.snapshot = {
-        "kind": "full",
-        "fields": state["fields"],
-        "region_count": len(state["regions"]),
-        "regions": sorted(state["regions"], key=lambda region: region["id"]),
-    }
+    revision.snapshot = _full(state["fields"], state["regions"])
     revision.save(update_fields=["snapshot"])
     return True

@@ -14,7 +14,7 @@ from .base import django_task
 __all__ = ["ingest_mosaic"]
 
 
-@django_task(name="annotations.ingest_mosaic", queue="cpu", acks_late=True, max_retries=3)
+@django_task(name="annotations.ingest_mosaic", acks_late=True, max_retries=3)
 def ingest_mosaic(mosaic_id: int) -> str:
     """Ingest mosaic ``mosaic_id``; returns its final status."""
     return mosaic_ingest(mosaic_id=mosaic_id).status

@@ -9,6 +9,7 @@ it is cheap to call per request and easy to test.
 
 import math
 from dataclasses import dataclass
+from html import escape
 
 TILE_SIZE = 254
 OVERLAP = 1
@@ -85,11 +86,13 @@ class DziGrid:
             left * scale, top * scale, min(self.width, right * scale), min(self.height, bottom * scale),
         )  # fmt: skip
 
-    def descriptor(self, image_format: str = "jpeg") -> str:
-        """The DZI XML that OpenSeadragon reads."""
+    def descriptor(self, image_format: str = "jpeg", tiles_url: str | None = None) -> str:
+        """The DZI XML that OpenSeadragon reads; ``tiles_url`` (the ``Url`` attribute) names where
+        the tiles are, instead of OpenSeadragon's default (the descriptor's URL with ``_files/``)."""
+        url = f' Url="{escape(tiles_url, quote=True)}"' if tiles_url else ""
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<Image xmlns="http://schemas.microsoft.com/deepzoom/2008" Format="{image_format}" '
+            f'<Image xmlns="http://schemas.microsoft.com/deepzoom/2008"{url} Format="{image_format}" '
             f'Overlap="{self.overlap}" TileSize="{self.tile_size}">'
             f'<Size Width="{self.width}" Height="{self.height}"/></Image>\n'
         )

@@ -1,8 +1,19 @@
 """Pixels and encodings: DZI tiles, regions at any scale, thumbnails.
 
-Tiles are cut from the pyramid through ``MosaicSource.region`` (large_image's
-getRegion), which reads the stored level at power-of-two scales, so tile pixels
-match ``vips dzsave`` of the same image (checked in the tests).
+DZI tiles are exactly what ``vips dzsave`` writes for the same image, byte for
+byte (the tests compare every tile): ingest pre-renders the tiles with dzsave
+(``annotations.ingest.dzi``) and a mosaic without them gets them rendered here, so
+whichever path serves a tile (nginx, a pre-rendered file, this renderer) a user
+sees the same bytes. Two facts make that possible:
+
+- dzsave builds each DZI level by halving the one above it, rounding sizes up
+  (odd edges repeated, 2 x 2 mean, rounded: ``halve``); the pyramid TIFF that
+  ingest writes stores the same levels, rounded down. So a tile is read from the
+  stored level, and only the last column or row that the TIFF level lacks is
+  rebuilt by halving the level above (``level_rect``), recursively up to full
+  resolution, which is complete;
+- libvips and Pillow both encode with libjpeg-turbo's standard tables: Pillow's
+  JPEG is dzsave's plus a JFIF APP0 segment, which ``encode`` leaves out.
 """
 
 import io
@@ -17,6 +28,7 @@ from .dzi import DziGrid
 from .source import MosaicSource
 
 CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png"}
+_JFIF_APP0 = b"\xff\xd8\xff\xe0"
 
 
 def fit_to(array: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -36,6 +48,43 @@ def halve(array: np.ndarray) -> np.ndarray:
     return ((total + 2) // 4).astype(np.uint8)
 
 
+def level_rect(
+    source: MosaicSource, grid: DziGrid, level: int, left: int, top: int, right: int, bottom: int
+) -> np.ndarray:
+    """A rectangle of DZI level ``level`` (one the pyramid stores), in that level's pixels.
+
+    The stored level is ``floor(size / scale)`` wide, the DZI level ``ceil``: the
+    columns and rows past the stored edge are the halved rectangle of the level above.
+    """
+    scale = grid.scale(level)
+    stored_right, stored_bottom = grid.width // scale, grid.height // scale
+    inner_right, inner_bottom = min(right, stored_right), min(bottom, stored_bottom)
+    if inner_right == right and inner_bottom == bottom:
+        return source.level_pixels(downsample=scale, left=left, top=top, right=right, bottom=bottom)
+    out = np.empty((bottom - top, right - left), dtype=np.uint8)
+    if inner_right > left and inner_bottom > top:
+        out[: inner_bottom - top, : inner_right - left] = source.level_pixels(
+            downsample=scale, left=left, top=top, right=inner_right, bottom=inner_bottom
+        )
+    if right > inner_right:
+        edge = max(left, inner_right)
+        out[:, edge - left :] = _halved_from_above(source, grid, level, edge, top, right, bottom)
+    if bottom > inner_bottom and inner_right > left:
+        edge = max(top, inner_bottom)
+        out[edge - top :, : inner_right - left] = _halved_from_above(
+            source, grid, level, left, edge, inner_right, bottom
+        )
+    return out
+
+
+def _halved_from_above(
+    source: MosaicSource, grid: DziGrid, level: int, left: int, top: int, right: int, bottom: int
+) -> np.ndarray:
+    width, height = grid.level_size(level + 1)
+    above = level_rect(source, grid, level + 1, 2 * left, 2 * top, min(2 * right, width), min(2 * bottom, height))
+    return halve(above)
+
+
 _overviews_lock = threading.Lock()
 _overviews: "OrderedDict[tuple[int, int, int], np.ndarray]" = OrderedDict()
 
@@ -43,8 +92,7 @@ _overviews: "OrderedDict[tuple[int, int, int], np.ndarray]" = OrderedDict()
 def overview_level(source: MosaicSource, grid: DziGrid, level: int) -> np.ndarray:
     """A whole DZI level coarser than the pyramid's coarsest stored level (a few hundred px at most).
 
-    Built from the coarsest stored level by repeated halving, so the small overview
-    levels follow libvips' arithmetic instead of large_image's aspect-rounded resize.
+    The coarsest stored level, completed to its DZI size, halved down to ``level``.
     """
     key = (source.mosaic_id, source.version, level)
     with _overviews_lock:
@@ -52,8 +100,7 @@ def overview_level(source: MosaicSource, grid: DziGrid, level: int) -> np.ndarra
             return _overviews[key]
     base_level = grid.max_level - source.max_downsample.bit_length() + 1
     width, height = grid.level_size(base_level)
-    array = fit_to(source.region(left=0, top=0, right=grid.width, bottom=grid.height,
-                                 out_width=width, out_height=height), width, height)  # fmt: skip
+    array = level_rect(source, grid, base_level, 0, 0, width, height)
     for _ in range(base_level - level):
         array = halve(array)
     with _overviews_lock:
@@ -64,14 +111,7 @@ def overview_level(source: MosaicSource, grid: DziGrid, level: int) -> np.ndarra
 
 
 def dzi_tile_pixels(source: MosaicSource, grid: DziGrid, level: int, col: int, row: int) -> np.ndarray:
-    bounds = grid.tile_bounds(level, col, row)
-    if bounds.scale > source.max_downsample:
-        return overview_level(source, grid, level)[bounds.top : bounds.bottom, bounds.left : bounds.right]
-    array = source.region(
-        left=bounds.base_left, top=bounds.base_top, right=bounds.base_right, bottom=bounds.base_bottom,
-        out_width=bounds.width, out_height=bounds.height,
-    )  # fmt: skip
-    return fit_to(array, bounds.width, bounds.height)
+    return dzi_block_pixels(source, grid, level, col, row, 1)[(col, row)]
 
 
 def dzi_block_pixels(
@@ -79,15 +119,14 @@ def dzi_block_pixels(
 ) -> dict[tuple[int, int], np.ndarray]:
     """The tiles of the ``block`` x ``block`` group (aligned on multiples of ``block``) holding (col, row).
 
-    Read straight from the stored level (DZI levels down to the coarsest stored one are
-    stored levels) with ``MosaicSource.level_pixels``. One pyramid read for the group: neighbouring DZI tiles share the stored tiles
+    One pyramid read for the group: neighbouring DZI tiles share the stored tiles
     under their borders (the 254-px DZI grid never lines up with the pyramid's
-    256-px tiles), so a 2 x 2 group decodes about 9 stored tiles instead of 16, and
-    OpenSeadragon asks for the neighbours next anyway.
+    256-px tiles), so a 2 x 2 group decodes about 9 stored tiles instead of 16.
     """
     bounds = grid.tile_bounds(level, col, row)
     if bounds.scale > source.max_downsample:
-        return {(col, row): dzi_tile_pixels(source, grid, level, col, row)}
+        overview = overview_level(source, grid, level)
+        return {(col, row): overview[bounds.top : bounds.bottom, bounds.left : bounds.right]}
     cols, rows = grid.tile_count(level)
     members = [
         (c, r)
@@ -96,9 +135,7 @@ def dzi_block_pixels(
     ]
     tiles = {member: grid.tile_bounds(level, *member) for member in members}
     first, last = tiles[members[0]], tiles[members[-1]]
-    union = source.level_pixels(
-        downsample=bounds.scale, left=first.left, top=first.top, right=last.right, bottom=last.bottom
-    )
+    union = level_rect(source, grid, level, first.left, first.top, last.right, last.bottom)
     return {
         member: union[b.top - first.top : b.bottom - first.top, b.left - first.left : b.right - first.left]
         for member, b in tiles.items()
@@ -119,14 +156,22 @@ def output_size(width: int, height: int, scale: float) -> tuple[int, int]:
 
 
 def encode(array: np.ndarray, image_format: str) -> bytes:
-    """8-bit grey pixels as JPEG (quality from settings) or PNG (fast, lossless)."""
+    """8-bit grey pixels as JPEG (quality from settings; dzsave's bytes) or PNG (fast, lossless)."""
     buffer = io.BytesIO()
     image = Image.fromarray(np.ascontiguousarray(array), mode="L")
     if image_format == "jpeg":
         image.save(buffer, format="JPEG", quality=settings.RCM_TILE_JPEG_QUALITY)
-    elif image_format == "png":
+        return without_jfif_header(buffer.getvalue())
+    if image_format == "png":
         # Level 1: the pixels stay lossless; higher levels cost milliseconds per tile for a few % of bytes.
         image.save(buffer, format="PNG", compress_level=1)
-    else:
-        raise ValueError(f"unknown tile format {image_format!r}")
-    return buffer.getvalue()
+        return buffer.getvalue()
+    raise ValueError(f"unknown tile format {image_format!r}")
+
+
+def without_jfif_header(body: bytes) -> bytes:
+    """A JPEG without its JFIF APP0 segment (as libvips writes it with ``keep="none"``)."""
+    if body.startswith(_JFIF_APP0):
+        length = int.from_bytes(body[4:6], "big")
+        return body[:2] + body[4 + length :]
+    return body

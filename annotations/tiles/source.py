@@ -2,23 +2,27 @@
 
 Open sources are kept per process, keyed by mosaic id, pyramid path and the file's
 modification time, so a re-ingested pyramid is reopened and nothing else is.
-large_image keeps its own tile cache behind the source.
+large_image keeps its own tile cache behind the source. A source also knows
+whether ingest pre-rendered the mosaic's Deep Zoom tiles beside the pyramid.
 """
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import large_image
 import numpy as np
+import pyvips
 from large_image.constants import TILE_FORMAT_NUMPY
 
+from annotations.ingest.prerender import DZI_DIR_NAME, dzi_descriptor_path, dzi_tiles_dir
 from annotations.models import Mosaic
 from annotations.storage import media_path
 
-_MAX_OPEN = 32
+_MAX_OPEN = 64
 _lock = threading.Lock()
 _open: "OrderedDict[tuple[int, str, int], MosaicSource]" = OrderedDict()
 
@@ -29,7 +33,12 @@ class PyramidMissing(Exception):
 
 @dataclass(frozen=True)
 class MosaicSource:
-    """An open pyramid and what identifies its version."""
+    """A mosaic's pyramid: what identifies its version, its geometry, and large_image opened on demand.
+
+    The header (size, stored levels) is read with libvips when the mosaic is opened;
+    large_image opens the file only when a tile must be rendered. A mosaic whose tiles
+    were pre-rendered at ingest is mostly served from those files, so most never need it.
+    """
 
     mosaic_id: int
     path: Path
@@ -37,9 +46,18 @@ class MosaicSource:
     width: int
     height: int
     max_downsample: int  # the coarsest stored level's downsampling factor (a power of two)
-    tile_width: int
-    tile_height: int
-    tile_source: Any  # large_image.tilesource.TileSource
+    dzi_dir: Path | None = None  # the JPEG tiles pre-rendered at ingest (<level>/<col>_<row>.jpeg), if any
+
+    @cached_property
+    def tile_source(self) -> Any:
+        """large_image's TileSource of the pyramid (its camelCase API stays in this module)."""
+        return large_image.open(str(self.path))
+
+    @cached_property
+    def _tiling(self) -> tuple[int, int, int]:
+        """large_image's level count (it may announce a coarser level than the file stores) and tile size."""
+        metadata = self.tile_source.getMetadata()
+        return int(metadata["levels"]), int(metadata["tileWidth"]), int(metadata["tileHeight"])
 
     def level_pixels(self, *, downsample: int, left: int, top: int, right: int, bottom: int) -> np.ndarray:
         """A rectangle of the stored level ``downsample`` (a power of two), in that level's pixels.
@@ -48,11 +66,11 @@ class MosaicSource:
         generic iteration. Stored levels are ``floor(size / downsample)`` wide (libvips);
         pixels past that edge repeat the last row or column, like DZI's rounded-up sizes.
         """
-        z = (self.max_downsample // downsample).bit_length() - 1
+        levels, tw, th = self._tiling
+        z = levels - downsample.bit_length()
         stored_right, stored_bottom = self.width // downsample, self.height // downsample
         out = np.empty((bottom - top, right - left), dtype=np.uint8)
         read_right, read_bottom = min(right, stored_right), min(bottom, stored_bottom)
-        tw, th = self.tile_width, self.tile_height
         for ty in range(top // th, (read_bottom - 1) // th + 1):
             for tx in range(left // tw, (read_right - 1) // tw + 1):
                 tile = _to_gray(self.tile_source.getTile(tx, ty, z, numpyAllowed="always"))
@@ -109,18 +127,32 @@ def open_mosaic(mosaic: Mosaic) -> MosaicSource:
         source = _open.get(key)
         if source is not None:
             _open.move_to_end(key)
-            return source
-    tile_source = large_image.open(str(path))
-    metadata = tile_source.getMetadata()
+    if source is not None:
+        if source.dzi_dir is None and (dzi_dir := _prerendered_tiles(path)) is not None:
+            source = replace(source, dzi_dir=dzi_dir)  # pre-rendered since it was opened (prerender_tiles)
+            with _lock:
+                _open[key] = source
+        return source
+    # libvips stores levels down to one tile (floor sizes), one TIFF page each.
+    try:
+        header = pyvips.Image.new_from_file(str(path), revalidate=True)
+    except pyvips.Error as error:
+        raise PyramidMissing(f"pyramid of mosaic {mosaic.pk} cannot be read") from error
     source = MosaicSource(
-        mosaic.pk, path, version, int(metadata["sizeX"]), int(metadata["sizeY"]),
-        2 ** (int(metadata["levels"]) - 1), int(metadata["tileWidth"]), int(metadata["tileHeight"]), tile_source,
+        mosaic.pk, path, version, header.width, header.height, 2 ** (int(header.get("n-pages")) - 1),
+        _prerendered_tiles(path),
     )  # fmt: skip
     with _lock:
         _open[key] = source
         while len(_open) > _MAX_OPEN:
             _open.popitem(last=False)
     return source
+
+
+def _prerendered_tiles(pyramid: Path) -> Path | None:
+    """The tiles ingest wrote beside the pyramid (annotations.ingest.prerender), when complete."""
+    dzi = pyramid.parent / DZI_DIR_NAME
+    return dzi_tiles_dir(dzi) if dzi_descriptor_path(dzi).is_file() else None
 
 
 def forget_open_sources() -> None:

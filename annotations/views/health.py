@@ -1,11 +1,13 @@
 """``/healthz``: is the database reachable, is the broker reachable.
 
-Answers 200 when both are, 503 otherwise, with a JSON body naming what failed so
-that a load balancer and a person read the same thing.
+Answers 200 when both are, 503 otherwise. Anyone (a load balancer) reads only that:
+``{"status": "ok"}`` or ``{"status": "unavailable"}``. Signed-in staff also read what
+failed and why: the error text names hosts, ports and versions, which an anonymous
+caller has no business learning.
 """
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -32,13 +34,20 @@ def _broker_ok() -> tuple[bool, str]:
         return False, f"{type(error).__name__}: {error}"
 
 
+def _is_staff(request: HttpRequest) -> bool:
+    try:
+        return bool(request.user.is_active and request.user.is_staff)
+    except DatabaseError:  # the session lives in the database: with it away, nobody is known
+        return False
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     database_ok, database_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     healthy = database_ok and broker_ok
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "database": database_detail, "broker": broker_detail},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "unavailable"}
+    if _is_staff(request):
+        body |= {"database": database_detail, "broker": broker_detail}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -2,26 +2,48 @@
 
 Both start from ``annotations.selectors.reads``, like the API: a read the user may
 not see is a 404, so a blind peer's read does not exist here either. The workspace
-hands the page its starting data (mosaic size and pixel size, DZI URL, whether it
-may edit, API URLs) in one ``json_script`` tag; everything else comes from the API.
+hands the page its starting data (the mosaic as ``mosaic_info`` describes it for
+every page, whether it may edit, API URLs) in one ``json_script`` tag; everything
+else comes from the API.
 """
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from annotations.models import MosaicStatus, Read, ReadStatus
+from annotations.access_matrix import matrix_page
+from annotations.models import Read, ReadStatus
 from annotations.selectors import access
 from annotations.selectors import reads as read_selectors
-from annotations.tiles.signing import dzi_url
-from annotations.tiles.source import PyramidMissing, open_mosaic
+from audit.services import audit_mosaic_opened
+
+from .mosaic_info import mosaic_info
 
 
-@login_required
+def ai_layer_bootstrap(read: Read) -> dict[str, Any]:
+    """What the workspace's AI layer (frontend/src/workspace/ai/) needs: the protocol and its URLs.
+
+    The protocol here only decides what the page offers; the API enforces it
+    (``inference.selectors.predictions``), so a page that asks anyway gets a 403.
+    """
+    mosaic_id = read.mosaic_id
+    return {
+        "protocol": read.mosaic.case.project.ai_protocol,
+        "predictions": reverse("mosaic-predictions", args=[mosaic_id]),
+        "suggestions": reverse("mosaic-suggestions", args=[mosaic_id]),
+        "heatmap": reverse("mosaic-heatmap", args=[mosaic_id]),
+        "aided": reverse("read-aided", args=[read.pk]),
+        "area": reverse("read-suggestions-area", args=[read.pk]),
+        # /api/reads/{read}/suggestions/{id}/accept/ etc.: the page appends "{id}/accept/".
+        "decisionBase": reverse("read-suggestions-area", args=[read.pk]).removesuffix("area/"),
+        "workspaceBase": reverse("workspace", args=[0]).removesuffix("0/"),
+    }
+
+
+@matrix_page
 def worklist(request: HttpRequest) -> HttpResponse:
     reads = list(read_selectors.worklist_for(user=request.user).annotate(region_count=Count("regions")))
     groups = [
@@ -32,42 +54,30 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "annotations/worklist.html", {"groups": groups, "next_read": next_read})
 
 
-def _mosaic_info(read: Read) -> tuple[dict[str, Any] | None, str]:
-    mosaic = read.mosaic
-    if mosaic.status != MosaicStatus.READY:
-        return None, f"This mosaic is not ready yet (status: {mosaic.get_status_display()})."
-    try:
-        source = open_mosaic(mosaic)
-    except PyramidMissing:
-        return None, "This mosaic's pyramid file is missing; ask a lead to re-ingest it."
-    info = {
-        "id": mosaic.pk,
-        "width": source.width,
-        "height": source.height,
-        "umPerPx": mosaic.um_per_px or mosaic.case.project.default_um_per_px or 0.5,
-        "dziUrl": dzi_url(mosaic_id=mosaic.pk, version=source.version),
-    }
-    return info, ""
+def _opening_requests(bootstrap: dict[str, Any] | None) -> list[str]:
+    """The API calls the page makes before its first paint (``src/workspace/page/session.ts``), exactly as it
+    makes them: the browser starts them while it parses the HTML, instead of after the scripts have been
+    fetched and run (~0.3 s here; for a large read, the outlines' download then overlaps the scripts)."""
+    if bootstrap is None:
+        return []
+    urls = bootstrap["urls"]
+    return [urls["vocabulary"], urls["read"], f"{urls['regions']}?outline=true"]
 
 
-@login_required
+@matrix_page
 def workspace(request: HttpRequest, read_id: int) -> HttpResponse:
-    read = (
-        read_selectors.reads_visible_to(user=request.user)
-        .select_related("mosaic__case__project", "reader")
-        .filter(pk=read_id)
-        .first()
-    )
+    read = read_selectors.read_for(user=request.user, read_id=read_id)
     if read is None:
         raise Http404("No such read")
-    info, problem = _mosaic_info(read)
+    info, problem = mosaic_info(read.mosaic)
+    audit_mosaic_opened(mosaic_id=read.mosaic_id, by=request.user, via=f"workspace read {read.pk}")
     bootstrap = None
     if info is not None:
         next_read = read_selectors.next_read_for(user=request.user, after=read)
         bootstrap = {
             "readId": read.pk,
             "mosaic": info,
-            "canEdit": read.reader_id == request.user.pk and read.status != ReadStatus.SUBMITTED,
+            "canEdit": read_selectors.read_editable_by(read=read, user=request.user),
             "isLead": access.can_manage_project(user=request.user, project=read.mosaic.case.project),
             "caseCode": read.mosaic.case.code,
             "urls": {
@@ -83,10 +93,11 @@ def workspace(request: HttpRequest, read_id: int) -> HttpResponse:
                 "worklist": reverse("worklist"),
                 "nextRead": reverse("workspace", args=[next_read.pk]) if next_read else None,
             },
+            "ai": ai_layer_bootstrap(read),
         }
     return render(
         request,
         "annotations/workspace.html",
-        {"read": read, "bootstrap": bootstrap, "problem": problem},
+        {"read": read, "bootstrap": bootstrap, "problem": problem, "preload": _opening_requests(bootstrap)},
         status=200 if bootstrap else 409,
     )

@@ -1,45 +1,43 @@
 """The mosaic viewer page (/mosaics/{id}/): OpenSeadragon over the mosaic's DZI.
 
 Shows only what a blind reader may see (case code, size, pixel size; never the
-diagnosis). The mosaic's numbers and its DZI URL (signed for the nginx fast path
-when configured) reach the script in a ``json_script`` tag.
+diagnosis). The mosaic's numbers and its DZI URL reach the script in a
+``json_script`` tag, built by ``mosaic_info`` (shared with the workspace).
+A lead or admin of the project also gets the disagreement map's panel: its data
+comes from the lead's API (``/api/mosaics/{id}/agreement/``), 404 for anyone else.
 """
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
-from annotations.models import MosaicStatus
+from annotations.access_matrix import matrix_page
 from annotations.selectors import access
-from annotations.tiles.signing import dzi_url
-from annotations.tiles.source import PyramidMissing, open_mosaic
+from audit.services import audit_mosaic_opened
+
+from .mosaic_info import mosaic_info
 
 
-@login_required
+@matrix_page
 def mosaic_viewer(request: HttpRequest, mosaic_id: int) -> HttpResponse:
-    mosaic = access.mosaics_visible_to(user=request.user).select_related("case").filter(pk=mosaic_id).first()
+    mosaic = access.mosaics_visible_to(user=request.user).select_related("case__project").filter(pk=mosaic_id).first()
     if mosaic is None:
         raise Http404("No such mosaic")
-    info = None
-    problem = ""
-    if mosaic.status != MosaicStatus.READY:
-        problem = f"This mosaic is not ready yet (status: {mosaic.get_status_display()}). {mosaic.failure_reason}"
-    else:
-        try:
-            source = open_mosaic(mosaic)
-        except PyramidMissing:
-            problem = "This mosaic's pyramid file is missing; ask a lead to re-ingest it."
-        else:
-            info = {
-                "id": mosaic.pk,
-                "width": source.width,
-                "height": source.height,
-                "umPerPx": mosaic.um_per_px or 0.5,
-                "dziUrl": dzi_url(mosaic_id=mosaic.pk, version=source.version),
-            }
+    info, problem = mosaic_info(mosaic)
+    audit_mosaic_opened(mosaic_id=mosaic.pk, by=request.user, via="viewer")
+    can_manage = access.can_manage_project(user=request.user, project=mosaic.case.project)
+    lead_urls = None
+    if can_manage:
+        lead_urls = {
+            "agreement": reverse("mosaic-agreement", args=[mosaic.pk]),
+            "consensus": reverse("mosaic-consensus", args=[mosaic.pk]),
+            "third_reader": reverse("mosaic-third-reader", args=[mosaic.pk]),
+            "assignment": reverse("project-assignment", args=[mosaic.case.project.slug]),
+            "read_page": reverse("workspace", args=[0]).removesuffix("0/"),
+        }
     return render(
         request,
         "annotations/mosaic_viewer.html",
-        {"mosaic": mosaic, "info": info, "problem": problem.strip()},
+        {"mosaic": mosaic, "info": info, "problem": problem, "lead_urls": lead_urls},
         status=200 if info else 409,
     )

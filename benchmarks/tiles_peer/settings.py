@@ -1,4 +1,17 @@
-"""Settings of the django-large-image peer (benchmark only; no database is used)."""
+"""Settings of the django-large-image peer (benchmark only; no database is used).
+
+Configured as its users would run it for the benchmark's working set, through the
+knobs django-large-image and large_image document (benchmarks/README.md, "Tiles",
+fairness):
+
+- its tile cache is Django's ``default`` cache (local memory: 300 entries unless told
+  otherwise), sized here for the warm set with room to spare;
+- every benchmarked image stays open: large_image sizes its cache of open images
+  when it is imported, from the environment (``LARGE_IMAGE_CACHE_TILESOURCE_*``, set
+  by the benchmark script; the ``LARGE_IMAGE_*`` Django settings come too late);
+- the tile endpoint encodes JPEG at the platform's quality (urls.py; large_image's
+  default is 95).
+"""
 
 import os
 
@@ -15,5 +28,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 USE_TZ = True
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("TILES_PEER_CACHE_TILES", "8000"))},
+        "TIMEOUT": None,
+    }
+}
 # Pyramid copies, one per "image id": <dir>/<id>.tiff
 TILES_PEER_DIR = os.environ["TILES_PEER_DIR"]
+TILES_PEER_JPEG_QUALITY = int(os.environ.get("TILES_PEER_JPEG_QUALITY", "90"))

@@ -12,6 +12,8 @@ SECRET_KEY = env.str("RCM_SECRET_KEY")
 # https://docs.djangoproject.com/en/5.2/ref/settings/#databases
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("RCM_DB_CONN_MAX_AGE", default=60)
+# A persistent connection is checked before reuse, so a database restart costs a reconnect, not 500s.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -41,11 +41,40 @@ describe("region store", () => {
     expect(store.hitTest(505, 505)).toBeNull();
   });
 
-  it("stays quick to query with 5,000 regions", () => {
+  it("finds exactly the regions whose boxes meet a viewport among 5,000", () => {
+    // Behaviour, not timing (timings live in benchmarks/): the index answers like a full scan.
     const store = new RegionStore();
     const regions: Region[] = [];
     for (let i = 0; i < 5000; i++) regions.push(squareRegion(i + 1, (i % 100) * 120, Math.floor(i / 100) * 120, 100));
     store.load(regions);
-    expect(store.search([0, 0, 1000, 1000]).length).toBe(81);
+    for (const box of [[0, 0, 1000, 1000], [5030, 2410, 7777, 3001], [11900, 5900, 20000, 9000]] as const) {
+      const scanned = regions
+        .filter((r) => r.bbox[0] <= box[2] && r.bbox[2] >= box[0] && r.bbox[1] <= box[3] && r.bbox[3] >= box[1])
+        .map((r) => r.id)
+        .sort((a, b) => a - b);
+      const found = store.search([...box]).map((r) => r.id).sort((a, b) => a - b);
+      expect(found).toEqual(scanned);
+      expect(found.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("refining outlines in place", () => {
+  it("swaps regions without a change event, re-indexes one whose box moved, and touch announces it", () => {
+    const store = new RegionStore();
+    store.load([{ ...squareRegion(1, 0, 0, 10), detail: "outline" }, { ...squareRegion(2, 50, 50, 10), detail: "outline" }]);
+    let events = 0;
+    store.onChange(() => events++);
+    const revision = store.revision;
+    store.refine([squareRegion(1, 0, 0, 10), squareRegion(2, 200, 200, 10)]);
+    expect(store.revision).toBe(revision);
+    expect(events).toBe(0);
+    expect(store.get(1)!.detail).toBeUndefined();
+    expect(store.search([195, 195, 215, 215]).map((r) => r.id)).toEqual([2]);
+    expect(store.search([45, 45, 65, 65])).toEqual([]);
+    expect(store.hasOutlines([0, 0, 1000, 1000])).toBe(false);
+    store.touch();
+    expect(events).toBe(1);
+    expect(store.revision).toBe(revision + 1);
   });
 });

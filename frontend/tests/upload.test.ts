@@ -14,7 +14,7 @@ class FakeServer implements UploadTransport {
   bytes = new Uint8Array(0);
   received = 0;
   size = 0;
-  status_ = "receiving";
+  status_: UploadState["status"] = "receiving";
   puts = 0;
   // Hooks to break things: return true to make that call fail after (or before) it took effect.
   dropAnswerOfPut: (n: number) => boolean = () => false;

@@ -1,11 +1,13 @@
 """Which compute device a worker has; the GPU worker and the health page report it."""
 
+import os
 from typing import TypedDict
 
 import torch
 
 
 class DeviceInfo(TypedDict):
+    pid: int  # the process that answered (tests check it is the worker's)
     torch: str
     device: str
     cuda_available: bool
@@ -15,6 +17,7 @@ class DeviceInfo(TypedDict):
 def describe_device() -> DeviceInfo:
     cuda = torch.cuda.is_available()
     return DeviceInfo(
+        pid=os.getpid(),
         torch=torch.__version__,
         device="cuda" if cuda else "cpu",
         cuda_available=cuda,

@@ -111,6 +111,50 @@ def test_anonymous_requests_are_refused(world: World, api_client_for: Any, endpo
     assert api_client_for(None).get(f"/api/{endpoint}/").status_code in (401, 403)
 
 
+REFERENCE = ("patient_code", "diagnosis", "histopathology_confirmed")
+
+
+@pytest.mark.parametrize("role", ["admin", "lead", "contributor"])
+def test_roles_that_see_a_case_through_their_role_get_its_reference(
+    world: World, api_client_for: Any, role: str
+) -> None:
+    case = world.objects["case_a"]
+    client = api_client_for(world.users[role])
+    detail = client.get(f"/api/cases/{case.pk}/").json()
+    assert (detail["patient_code"], detail["diagnosis"]) == (case.patient_code, case.diagnosis)
+    assert "histopathology_confirmed" in detail
+    listed = client.get("/api/cases/", {"diagnosis": case.diagnosis, "patient_code": case.patient_code}).json()
+    assert case.pk in {row["id"] for row in listed["results"]}
+
+
+def test_a_reader_gets_the_reader_safe_view_of_its_cases(world: World, api_client_for: Any) -> None:
+    """No patient code, diagnosis or histopathology in any body a reader gets (issue 11)."""
+    case = world.objects["case_a"]
+    client = api_client_for(world.users["reader"])
+    detail = client.get(f"/api/cases/{case.pk}/")
+    listing = client.get("/api/cases/")
+    assert detail.status_code == listing.status_code == 200
+    assert detail.json()["code"] == case.code and [row["id"] for row in listing.json()["results"]] == [case.pk]
+    for body in (detail.json(), listing.json()["results"][0]):
+        assert not set(REFERENCE) & set(body), body
+    for raw in (detail.content.decode(), listing.content.decode()):
+        assert case.patient_code not in raw and case.diagnosis not in raw
+    # Only the reader's own mosaic of the case counts (mosaic_a2 is not assigned to it).
+    assert detail.json()["mosaic_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "query", [{"diagnosis": "basal_cell_carcinoma"}, {"patient_code": "PATIENT"}, {"histopathology_confirmed": "false"}]
+)
+def test_a_reader_cannot_filter_its_cases_by_their_reference(world: World, api_client_for: Any, query: Any) -> None:
+    case = world.objects["case_a"]
+    values = {"diagnosis": case.diagnosis, "patient_code": case.patient_code, "histopathology_confirmed": "false"}
+    query = {name: values[name] for name in query}
+    assert api_client_for(world.users["lead"]).get("/api/cases/", query).json()["count"] >= 1
+    response = api_client_for(world.users["reader"]).get("/api/cases/", query)
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
 def test_reader_cannot_create_cases(world: World, api_client_for: Any) -> None:
     response = api_client_for(world.users["reader"]).post(
         "/api/cases/", {"project": "a", "center": "ALPHA", "code": "NEW1", "patient_code": "P9"}, format="json"

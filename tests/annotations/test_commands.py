@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.http import HttpRequest
 
+from annotations.management.commands.create_demo import demo_password
 from annotations.models import Case, Center, Membership, Project, Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +44,8 @@ def test_study_setup_is_scriptable_and_safe_to_rerun() -> None:
 @pytest.mark.django_db
 def test_add_member_reads_password_from_stdin() -> None:
     run("create_project", "face", "--name", "Facial lesions")
-    run("add_member", "bob", "--project", "face", "--role", "reader", "--password-stdin", stdin="s3cret-pass\n")
-    assert Membership.objects.get(user__username="bob").user.check_password("s3cret-pass")
+    run("add_member", "bob", "--project", "face", "--role", "reader", "--password-stdin", stdin="s3cret-passphrase\n")
+    assert Membership.objects.get(user__username="bob").user.check_password("s3cret-passphrase")
 
 
 @pytest.mark.django_db
@@ -71,6 +73,21 @@ def test_create_demo_is_idempotent(settings: object) -> None:
     run("create_demo", "--force")
     assert (Case.objects.count(), Membership.objects.count()) == counts
     assert Membership.objects.filter(project__slug="demo", role=Role.READER).count() == 2
+
+
+@pytest.mark.django_db
+def test_running_create_demo_again_keeps_everyone_logged_in(client: object) -> None:
+    from django.test import Client
+
+    run("create_demo", "--force")
+    assert isinstance(client, Client)
+    for username in ("reader1", "admin"):
+        client.logout()
+        # A request for django-axes, which counts the attempt against its username and address.
+        assert client.login(request=HttpRequest(), username=username, password=demo_password(username))
+        run("create_demo", "--force")  # a second `make run`
+        # The session survives: Django ends sessions whose password hash changed.
+        assert client.get("/worklist/").status_code == 200, username
 
 
 def test_bad_arguments_exit_non_zero_from_the_shell() -> None:

@@ -47,7 +47,10 @@ def to_client(page: Any, x: float, y: float) -> tuple[float, float]:
 
 
 def to_clients(page: Any, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    converted = page.evaluate("(points) => points.map(([x, y]) => window.rcmWorkspace.imageToClient(x, y))", points)
+    # The workspace exposes rcmWorkspace, the viewer page rcmPage: both have imageToClient.
+    converted = page.evaluate(
+        "(points) => points.map(([x, y]) => (window.rcmWorkspace || window.rcmPage).imageToClient(x, y))", points
+    )
     return [(float(x), float(y)) for x, y in converted]
 
 
@@ -56,7 +59,7 @@ def wait_saved(page: Any, regions: int | None = None) -> None:
     page.wait_for_selector("#workspace[data-save-state='saved']", timeout=15_000)
     if regions is not None:
         page.wait_for_selector(f"#workspace[data-region-count='{regions}']", timeout=15_000)
-    page.wait_for_function("window.rcmWorkspace.queue.state === 'saved'", timeout=15_000)
+    page.wait_for_function("() => window.rcmWorkspace.queue.state === 'saved'", timeout=15_000)
 
 
 def stroke(page: Any, points: list[tuple[float, float]]) -> None:
@@ -74,3 +77,44 @@ def click_polygon(page: Any, vertices: list[tuple[float, float]]) -> None:
     for vertex in to_clients(page, vertices):
         page.mouse.click(*vertex)
     page.keyboard.press("Enter")
+
+
+def tint_at(page: Any, x: float, y: float, radius: int = 4, *, to_y: float | None = None) -> tuple[float, float, float]:
+    """The mean colour on screen around image point (x, y), minus its own grey level.
+
+    The mosaic is grey (R = G = B); a region's translucent fill tints it towards the
+    label's colour. What is left after subtracting the mean channel is that tint: zero
+    where nothing is painted. With ``to_y`` the patch is a vertical strip from y to
+    ``to_y`` (``radius`` px each side), to catch a thin (dashed) outline.
+    """
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    cx, cy = to_client(page, x, y)
+    bottom = to_client(page, x, to_y)[1] if to_y is not None else cy
+    clip = {"x": cx - radius, "y": cy - radius, "width": 2 * radius + 1, "height": bottom - cy + 2 * radius + 1}
+    pixels = np.asarray(Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB"), dtype=np.float64)
+    mean = pixels.reshape(-1, 3).mean(axis=0)
+    tint = mean - mean.mean()
+    return float(tint[0]), float(tint[1]), float(tint[2])
+
+
+def assert_painted(page: Any, x: float, y: float, colour: str, **patch: Any) -> None:
+    """The screen at image point (x, y) is tinted towards ``colour`` ("#rrggbb")."""
+    import numpy as np
+
+    label = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+    expected = label - label.mean()
+    tint = np.array(tint_at(page, x, y, **patch))
+    cosine = float(tint @ expected / (np.linalg.norm(tint) * np.linalg.norm(expected) + 1e-9))
+    assert np.linalg.norm(tint) > 15 and cosine > 0.9, f"at ({x}, {y}) the screen is tinted {tint}, not {colour}"
+
+
+def assert_unpainted(page: Any, x: float, y: float, **patch: Any) -> None:
+    """Nothing is drawn over the grey mosaic at image point (x, y)."""
+    import numpy as np
+
+    tint = np.array(tint_at(page, x, y, **patch))
+    assert np.linalg.norm(tint) < 6, f"at ({x}, {y}) the screen is tinted {tint}: something is drawn there"

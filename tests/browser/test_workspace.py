@@ -6,9 +6,20 @@ import pytest
 from shapely.geometry import shape
 
 from annotations.models import Region
+from annotations.vocabulary import FEATURE_LABEL_COLOURS, FeatureLabel
 from tests.conftest import log_in
+from tests.live_requests import IN_FLIGHT
 
-from .conftest import ReadingWorld, click_polygon, open_workspace, stroke, to_client, wait_saved
+from .conftest import (
+    ReadingWorld,
+    assert_painted,
+    assert_unpainted,
+    click_polygon,
+    open_workspace,
+    stroke,
+    to_client,
+    wait_saved,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +42,14 @@ def test_reader_draws_a_polygon_and_a_brush_stroke_that_survive_a_reload(
     page.reload()
     page.wait_for_selector("#workspace[data-ready='true']", timeout=30_000)
     assert page.get_attribute("#workspace", "data-region-count") == "2"
+    # The page's opening API calls were started by the HTML's preloads and the page used those answers:
+    # each URL was requested once, by the preload link (a page fetch that missed it would be a second entry).
+    requested = page.evaluate(
+        "() => performance.getEntriesByType('resource').map((e) => { const u = new URL(e.name);"
+        " return [u.pathname + u.search, e.initiatorType]; })"
+    )
+    opening = ["/api/vocabulary/", f"/api/reads/{read.pk}/", f"/api/reads/{read.pk}/regions/?outline=true"]
+    assert [[url, kind] for url, kind in requested if url in opening] == [[url, "link"] for url in opening], requested
     regions = {region.label: region for region in Region.objects.filter(read=read)}
     assert set(regions) == {"atypical_honeycomb", "dendritic_cells"}
     polygon = shape(regions["atypical_honeycomb"].geometry)
@@ -41,6 +60,11 @@ def test_reader_draws_a_polygon_and_a_brush_stroke_that_survive_a_reload(
     assert 60 < brush.bounds[3] - brush.bounds[1] - (450 - 300) < 100
     api = page.evaluate(f"fetch('/api/reads/{read.pk}/regions/').then(r => r.json())")
     assert len(api["results"]) == 2
+    # What the reader sees after the reload: each region in its label's colour, nothing elsewhere.
+    assert_painted(page, 400, 350, FEATURE_LABEL_COLOURS[FeatureLabel.ATYPICAL_HONEYCOMB])
+    assert_painted(page, 1000, 350, FEATURE_LABEL_COLOURS[FeatureLabel.DENDRITIC_CELLS])
+    assert_unpainted(page, 400, 800)
+    assert_unpainted(page, 1300, 1000)
 
 
 def test_next_case_from_the_worklist_then_case_fields_autosave_and_submit_locks_the_page(
@@ -116,7 +140,7 @@ def test_undo_and_redo_replay_a_merge_and_a_delete_through_the_server(
     assert Region.objects.get(read=read).area_px == pytest.approx(merged.area_px, rel=0.001)
 
 
-def test_a_stale_tab_gets_the_reload_banner_and_stops_saving(
+def test_a_stale_tab_gets_the_banner_stops_saving_and_offers_its_kept_edits_again(
     live_server: Any, browser_page: Any, reading_world: ReadingWorld
 ) -> None:
     first, read = browser_page, reading_world.read_a
@@ -136,7 +160,17 @@ def test_a_stale_tab_gets_the_reload_banner_and_stops_saving(
     assert not Region.objects.filter(read=read).exists()
     read.refresh_from_db()
     assert read.diagnosis == "basal_cell_carcinoma"
+    # Not dropped: the shape is kept in this browser (IndexedDB) and offered back.
+    first.wait_for_selector("#kept-edits")
+    assert first.inner_text("#kept-count") == "1 change"
     first.screenshot(path=str(_artifact("stale_tab_banner.png")))
+    first.click("#kept-apply")  # applied again on top of what the other tab saved
+    wait_saved(first, regions=1)
+    assert first.is_hidden("#conflict-banner")
+    assert Region.objects.filter(read=read).count() == 1
+    read.refresh_from_db()
+    assert read.diagnosis == "basal_cell_carcinoma"
+    assert first.input_value("#diagnosis") == "basal_cell_carcinoma"  # the reloaded read, not the stale one
     second.close()
 
 
@@ -144,18 +178,30 @@ def test_blindness_holds_from_both_readers_sides_and_a_lead_sees_both(
     live_server: Any, chromium: Any, reading_world: ReadingWorld
 ) -> None:
     world = reading_world
-    square = {"type": "Polygon", "coordinates": [[[100, 100], [300, 100], [300, 300], [100, 300], [100, 100]]]}
+
+    def square(x: int) -> dict[str, Any]:
+        return {"type": "Polygon", "coordinates": [[[x, 100], [x + 200, 100], [x + 200, 300], [x, 300], [x, 100]]]}
+
     pages = {}
     for username in ("ws-reader-a", "ws-reader-b", "ws-lead"):
         context = chromium.new_context(viewport={"width": 1400, "height": 900})
         pages[username] = context.new_page()
         log_in(pages[username], live_server.url, username)
     own = {"ws-reader-a": world.read_a, "ws-reader-b": world.read_b}
+    corner = {"ws-reader-a": 100, "ws-reader-b": 600}  # each reader marks a different place
     for username, read in own.items():
         created = _api(
-            pages[username], "POST", f"/api/reads/{read.pk}/regions/", {"label": "clefting", "geometry": square}
-        )
+            pages[username], "POST", f"/api/reads/{read.pk}/regions/",
+            {"label": "clefting", "geometry": square(corner[username]), "read_version": read.version},
+        )  # fmt: skip
         assert created["status"] == 201
+    clefting = FEATURE_LABEL_COLOURS[FeatureLabel.CLEFTING]
+    # On screen, reader A sees its own region and nothing where reader B drew.
+    reader_a = pages["ws-reader-a"]
+    open_workspace(reader_a, live_server.url, world.read_a)
+    assert_painted(reader_a, 200, 200, clefting)
+    assert_unpainted(reader_a, 700, 200)
+    assert_unpainted(reader_a, 600, 200)
     for username, other in (("ws-reader-a", world.read_b), ("ws-reader-b", world.read_a)):
         page = pages[username]
         listed = _api(page, "GET", f"/api/mosaics/{world.mosaic.pk}/reads/")["body"]
@@ -170,11 +216,16 @@ def test_blindness_holds_from_both_readers_sides_and_a_lead_sees_both(
     # In the workspace the lead can show the other reader's regions as a layer, read-only.
     open_workspace(lead, live_server.url, world.read_a)
     assert lead.get_attribute("#workspace", "data-readonly") == "true"
+    assert_painted(lead, 200, 200, clefting)
+    assert_unpainted(lead, 600, 120, radius=1, to_y=280)
     lead.check(f"#reader-layers input[data-read-id='{world.read_b.pk}']")
-    lead.wait_for_function("Number(document.getElementById('workspace').dataset.drawnRegions) === 2")
+    lead.wait_for_function("() => Number(document.getElementById('workspace').dataset.drawnRegions) === 2")
+    # The other read is drawn as a dashed outline (no fill): its left edge is on screen now.
+    assert_painted(lead, 600, 120, clefting, radius=1, to_y=280)
     lead.screenshot(path=str(_artifact("lead_sees_both_reads.png")))
     for page in pages.values():
         page.context.close()
+    IN_FLIGHT.wait_idle(timeout=30)  # as browser_page does: nothing still answered when the database goes
 
 
 def _api(page: Any, method: str, url: str, body: Any = None) -> dict[str, Any]:

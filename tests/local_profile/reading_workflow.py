@@ -13,6 +13,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from annotations.management.commands.create_demo import demo_password  # noqa: E402
+
 
 def check(response: object, status: int) -> dict:
     code = response.status_code  # type: ignore[attr-defined]
@@ -27,7 +29,7 @@ call_command("make_demo_mosaics", "--project", "demo", "--center", "NAP", "--cou
 call_command("assign_reads", "--project", "demo")
 
 reader = Client(SERVER_NAME="127.0.0.1")
-assert reader.login(username="reader1", password="reader1-demo")
+assert reader.post("/login/", {"username": "reader1", "password": demo_password("reader1")}).status_code == 302
 read = check(reader.get("/api/reads/"), 200)["results"][0]
 square = {"type": "Polygon", "coordinates": [[[100, 100], [300, 100], [300, 300], [100, 300], [100, 100]]]}
 written = check(
@@ -36,8 +38,8 @@ written = check(
     201,
 )  # fmt: skip
 region = written["created"][0]
-check(reader.patch(f"/api/regions/{region['id']}/", {"version": region["version"], "label": "dark_shadows"},
-                   content_type="application/json"), 200)  # fmt: skip
+check(reader.patch(f"/api/regions/{region['id']}/", {"version": region["version"], "label": "dark_shadows",
+                   "read_version": written["read_version"]}, content_type="application/json"), 200)  # fmt: skip
 listed = check(reader.get(f"/api/reads/{read['id']}/regions/", {"bbox": "0,0,500,500"}), 200)
 assert [r["label"] for r in listed["results"]] == ["dark_shadows"], listed
 assert check(reader.get(f"/api/reads/{read['id']}/history/"), 200)

@@ -11,11 +11,10 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.db.models import Count
 from tqdm import tqdm
 
-from annotations.management.base import PlatformCommand, validation_message
-from annotations.models import Mosaic, MosaicStatus, Project
+from annotations.management.base import PlatformCommand, project_by_slug, validation_message
+from annotations.selectors.dashboard import mosaics_awaiting_readers
 from annotations.services.assignment import read_assign_balanced
 
 
@@ -29,9 +28,7 @@ class Command(PlatformCommand):
         parser.add_argument("--per-mosaic", type=int, default=None, help="Reads per mosaic (default: the project's).")
 
     def run(self, *args: Any, **options: Any) -> None:
-        project = Project.objects.filter(slug=options["project"]).first()
-        if project is None:
-            raise CommandError(f"no project {options['project']!r}")
+        project = project_by_slug(options["project"])
         per_mosaic = options["per_mosaic"] or project.readers_per_mosaic
         if per_mosaic < 1 or per_mosaic > project.readers_per_mosaic:
             raise CommandError(f"--per-mosaic must be between 1 and the project's {project.readers_per_mosaic}")
@@ -42,16 +39,13 @@ class Command(PlatformCommand):
             missing = sorted(set(names) - {user.get_username() for user in pool})
             if missing:
                 raise CommandError(f"unknown user(s): {', '.join(missing)}")
-        mosaics = list(
-            Mosaic.objects.filter(case__project=project, status=MosaicStatus.READY)
-            .annotate(read_count=Count("reads"))
-            .filter(read_count__lt=per_mosaic)
-            .order_by("created_at", "id")
-        )
+        awaiting = mosaics_awaiting_readers(project=project, per_mosaic=per_mosaic)
+        mosaics = list(awaiting)
+        existing = dict(awaiting.values_list("pk", "read_count"))
         created, failures = 0, []
         for mosaic in tqdm(mosaics, desc="assigning", unit="mosaic", disable=not mosaics):
             try:
-                reads = read_assign_balanced(mosaic=mosaic, by=None, count=per_mosaic - mosaic.read_count, pool=pool)
+                reads = read_assign_balanced(mosaic=mosaic, by=None, count=per_mosaic - existing[mosaic.pk], pool=pool)
             except ValidationError as error:
                 failures.append(f"mosaic {mosaic.pk}: {validation_message(error)}")
                 continue

@@ -3,13 +3,18 @@
 Two centers, a project lead, two readers, a contributor and an admin with known
 passwords (printed), plus a few cases. Refuses to run with DEBUG off unless
 ``--force``: known passwords have no place in production.
+
+Passwords are set only when a user is created or its password is not the demo one
+(a database from an older demo): setting them again on every ``make run`` would
+change each password hash, and Django ends every session whose hash changed — a
+restart would log everybody out. They pass the password validators like any other.
 """
 
 from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.management.base import CommandError
 
 from annotations.management.base import PlatformCommand
@@ -34,7 +39,8 @@ DEMO_CASES = [
 
 
 def demo_password(username: str) -> str:
-    return f"{username}-demo"
+    """Known, printed passwords that still pass the validators (12+ characters, not the username)."""
+    return f"{username}-confocal-demo"
 
 
 class Command(PlatformCommand):
@@ -53,18 +59,27 @@ class Command(PlatformCommand):
         }
         project, _ = project_upsert(slug=DEMO_PROJECT, name="Facial lesions — demo study")
         project.centers.add(*centers.values())
+        user_model = get_user_model()
+        # Users whose password is already the demo one keep their hash (and so their sessions);
+        # others (new users, or passwords of an older demo) get it.
+        current = {
+            user.username
+            for user in user_model.objects.filter(username__in=[u for u, _, _ in DEMO_USERS])
+            if user.check_password(demo_password(user.username))
+        }
         for username, role, center_code in DEMO_USERS:
             membership_set(
                 project=project,
                 username=username,
                 role=role,
                 center=centers[center_code] if center_code else None,
-                password=demo_password(username),
+                password=None if username in current else demo_password(username),
             )
-        admin_model = get_user_model()
-        admin, _ = admin_model.objects.get_or_create(username="admin")
+        admin, admin_created = user_model.objects.get_or_create(username="admin")
         admin.is_staff = admin.is_superuser = True
-        admin.set_password(demo_password("admin"))
+        if admin_created or not admin.check_password(demo_password("admin")):
+            password_validation.validate_password(demo_password("admin"), admin)
+            admin.set_password(demo_password("admin"))
         admin.save()
         membership_set(project=project, username="admin", role=Role.ADMIN)
         created = 0

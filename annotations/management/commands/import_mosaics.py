@@ -14,7 +14,9 @@ A VivaBlock's grid comes from a ``vivablock.json`` beside its frames, e.g.
 ``{"columns": 8, "rows": 6, "order": "serpentine", "banner_rows": "auto"}``, or
 else from ``--grid 8x6 [--serpentine] [--banner-rows N]``.
 
-Re-running skips sources already imported into the project (same SHA-256). A
+Re-running skips sources already imported into the project (same SHA-256), and
+finishes those whose import was killed mid-ingest (no live ingest for
+``RCM_TASK_LEASE_SECONDS``). A
 source that fails leaves nothing behind (no mosaic, no case made for it) and is
 listed with its reason. Ingest runs here, in this process; ``--queue`` runs the
 whole command on a worker (give absolute paths the workers can read).
@@ -36,11 +38,11 @@ from annotations.ingest.errors import IngestError
 from annotations.ingest.pipeline import sha256_of
 from annotations.ingest.sniff import sniff_format
 from annotations.ingest.vivablock import Grid, grid_from_folder, is_vivablock, make_grid, parse_grid
-from annotations.management.base import PlatformCommand, validation_message
+from annotations.management.base import InputsFailed, PlatformCommand, validation_message
 from annotations.models import Case, Center, MosaicStatus, Project
 from annotations.selectors.mosaics import mosaic_with_checksum
 from annotations.services.cases import case_create
-from annotations.services.mosaics import mosaic_create_from_path, mosaic_ingest
+from annotations.services.mosaics import mosaic_create_from_path, mosaic_ingest, mosaic_ingest_is_stale
 from annotations.vocabulary import FacialSite, parse_diagnosis
 
 REQUIRED_COLUMNS = ("file", "case")
@@ -180,6 +182,8 @@ class Command(PlatformCommand):
         for source in tqdm(sources, desc="importing", unit="mosaic", disable=options.get("verbosity", 1) == 0):
             self._import_one(source, project=project, center=center, metadata=metadata, grid=grid, summary=summary)
         self._print(summary)
+        if summary.failed:
+            raise InputsFailed(len(summary.failed), len(sources))
 
     def _grid(self, options: dict[str, Any]) -> Grid | None:
         if not options["grid"]:
@@ -221,15 +225,18 @@ class Command(PlatformCommand):
             summary.failed.append((name, str(error)))
             return
         existing = mosaic_with_checksum(project=project, checksum=checksum)
-        if existing is not None:
+        if existing is not None and not mosaic_ingest_is_stale(existing):
             summary.skipped.append((name, f"already imported as mosaic #{existing.pk} (same SHA-256)"))
             return
-        try:
-            case, case_is_new = self._case(project=project, center=center, fields=fields)
-        except ValidationError as error:
-            summary.failed.append((name, validation_message(error)))
-            return
-        mosaic = mosaic_create_from_path(case=case, source=source, checksum=checksum)
+        if existing is not None:  # an earlier import was killed mid-ingest: finish it
+            case, case_is_new, mosaic = existing.case, False, existing
+        else:
+            try:
+                case, case_is_new = self._case(project=project, center=center, fields=fields)
+            except ValidationError as error:
+                summary.failed.append((name, validation_message(error)))
+                return
+            mosaic = mosaic_create_from_path(case=case, source=source, checksum=checksum)
         mosaic = mosaic_ingest(mosaic_id=mosaic.pk, source=source, grid=folder_grid or grid)
         if mosaic.status == MosaicStatus.READY:
             summary.imported.append(name)

@@ -1,5 +1,8 @@
-// The case page: chunked, resumable upload with a progress bar, and live ingest status of the mosaics.
+// The case page: chunked, resumable upload with a progress bar, live ingest status of the mosaics,
+// and live progress of their AI pre-annotation runs (each model's; a failed run says why).
 
+import type { PredictionRun } from "../api/types";
+import { api } from "../lib/api";
 import { PermanentUploadError, UploadCancelled, uploadFile } from "../upload/chunked";
 import { apiTransport } from "../upload/http";
 import { describeStatus, formatBytes, isSettled, resumeKey, type MosaicStatus } from "../upload/status";
@@ -38,17 +41,68 @@ async function poll(): Promise<void> {
   let reload = false;
   for (const row of rows) {
     try {
-      const response = await fetch(`/api/mosaics/${row.dataset.mosaicId}/`, { credentials: "same-origin" });
-      if (!response.ok) continue;
-      const mosaic = (await response.json()) as MosaicStatus;
+      const mosaic = await api.get<MosaicStatus>(`/api/mosaics/${row.dataset.mosaicId}/`);
       statusCell(row, mosaic);
       reload ||= mosaic.status === "ready"; // the row gains its size and viewer link
     } catch {
-      // A missed poll is retried on the next tick.
+      // A missed poll (a refusal or the network) is retried on the next tick.
     }
   }
   if (reload) window.location.reload();
   else if (rows.length) window.setTimeout(poll, POLL_MS);
+window.setTimeout(pollRuns, POLL_MS);
+}
+
+const RUN_PENDING = new Set<PredictionRun["status"]>(["queued", "running"]);
+
+function runLine(run: PredictionRun): HTMLElement {
+  const line = document.createElement("div");
+  line.className = "ai-run";
+  line.dataset.runId = String(run.id);
+  line.dataset.status = run.status;
+  const model = document.createElement("span");
+  model.className = "run-model";
+  model.textContent = run.model_name;
+  const label = document.createElement("span");
+  label.className = `status status-${run.status}`;
+  label.textContent = run.status.charAt(0).toUpperCase() + run.status.slice(1);
+  line.append(model, " ", label);
+  if (RUN_PENDING.has(run.status)) {
+    const bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = run.progress;
+    line.append(" ", bar);
+  } else if (run.status === "done") {
+    const result = document.createElement("span");
+    result.className = "run-result";
+    const count = run.suggestion_count;
+    result.textContent = `score ${run.score?.toFixed(3) ?? "—"} · ${count} suggestion${count === 1 ? "" : "s"}`;
+    line.append(" ", result);
+  } else if (run.status === "failed") {
+    const problem = document.createElement("span");
+    problem.className = "problem";
+    problem.setAttribute("role", "alert");
+    problem.textContent = run.error;
+    line.append(" ", problem);
+  }
+  return line;
+}
+
+async function pollRuns(): Promise<void> {
+  const rows = [...document.querySelectorAll<HTMLElement>("#mosaic-table tr[data-mosaic-id]")].filter((row) =>
+    [...row.querySelectorAll<HTMLElement>(".ai-run")].some((run) =>
+      RUN_PENDING.has(run.dataset.status as PredictionRun["status"]),
+    ),
+  );
+  for (const row of rows) {
+    try {
+      const runs = await api.get<PredictionRun[]>(`/api/mosaics/${row.dataset.mosaicId}/predictions/`);
+      row.querySelector<HTMLElement>(".ai-runs")?.replaceChildren(...runs.map(runLine));
+    } catch {
+      // A missed poll is retried on the next tick.
+    }
+  }
+  if (rows.length) window.setTimeout(pollRuns, POLL_MS);
 }
 
 function setUpUpload(): void {
@@ -104,3 +158,4 @@ function setUpUpload(): void {
 
 if (page.canUpload) setUpUpload();
 window.setTimeout(poll, POLL_MS);
+window.setTimeout(pollRuns, POLL_MS);

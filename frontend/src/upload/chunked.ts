@@ -7,19 +7,17 @@
 // server's reason. The transport is an interface so the logic is tested without a
 // browser or a server.
 
-export interface UploadState {
-  id: string;
-  size: number;
-  received: number;
-  status: string;
-  mosaic: number | null;
-}
+import type { Mosaic, UploadSession } from "../api/types";
+
+/** What the uploader needs of the server's upload session (the API schema's UploadSession). */
+export type UploadState = Pick<UploadSession, "id" | "size" | "received" | "status" | "mosaic">;
 
 export interface UploadTransport {
   create(filename: string, size: number): Promise<UploadState>;
   status(id: string): Promise<UploadState>;
   put(id: string, start: number, chunk: Blob, total: number): Promise<UploadState>;
-  complete(id: string): Promise<{ id: number }>;
+  /** Resolves with the new mosaic. */
+  complete(id: string): Promise<Pick<Mosaic, "id">>;
   abort(id: string): Promise<void>;
 }
 

@@ -1,58 +1,38 @@
-// The chunked-upload transport over the platform's API (fetch, session cookie, CSRF header).
+// The chunked-upload transport over the platform's API (src/lib/api.ts: session
+// cookie, CSRF header, the server's reason on a refusal). What it adds: a refusal
+// the server would repeat (4xx other than 408/429) becomes a PermanentUploadError,
+// so the uploader stops; a transient one (5xx, 408, 429, a network error) is
+// rethrown as it is, and the uploader retries it.
 
+import type { Mosaic, UploadCreateRequest } from "../api/types";
+import { ApiError, apiCall, type RequestBody } from "../lib/api";
 import { PermanentUploadError, isTransient, type UploadState, type UploadTransport } from "./chunked";
 
-function csrfToken(): string {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-/** The server's reason: "detail" or the first field's message. */
-export function reasonOf(body: unknown, status: number): string {
-  if (body && typeof body === "object") {
-    const record = body as Record<string, unknown>;
-    if (typeof record.detail === "string") return record.detail;
-    for (const [field, value] of Object.entries(record)) {
-      return `${field}: ${Array.isArray(value) ? value.join(" ") : String(value)}`;
-    }
-  }
-  return `request failed (${status})`;
-}
-
-async function call<T>(method: string, url: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<T> {
-  const response = await fetch(url, {
-    method,
-    body,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken(), ...headers },
-  });
-  const text = await response.text();
-  let parsed: unknown = null;
+async function call<T>(method: string, url: string, body?: RequestBody): Promise<T> {
   try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = { detail: text.slice(0, 200) };
+    return (await apiCall<T>(method, url, body)).data;
+  } catch (error) {
+    if (error instanceof ApiError && !isTransient(error.status)) {
+      throw new PermanentUploadError(error.message, error.status);
+    }
+    throw error;
   }
-  if (!response.ok) {
-    const reason = reasonOf(parsed, response.status);
-    if (isTransient(response.status)) throw new Error(reason);
-    throw new PermanentUploadError(reason, response.status);
-  }
-  return parsed as T;
 }
 
 export function apiTransport(caseId: number): UploadTransport {
-  const json = { "Content-Type": "application/json" };
   return {
     create: (filename, size) =>
-      call<UploadState>("POST", `/api/cases/${caseId}/uploads/`, JSON.stringify({ filename, size }), json),
+      call<UploadState>("POST", `/api/cases/${caseId}/uploads/`, { json: { filename, size } satisfies UploadCreateRequest }),
     status: (id) => call<UploadState>("GET", `/api/uploads/${id}/`),
     put: (id, start, chunk, total) =>
-      call<UploadState>("PUT", `/api/uploads/${id}/`, chunk, {
-        "Content-Type": "application/octet-stream",
-        "Content-Range": `bytes ${start}-${start + chunk.size - 1}/${total}`,
+      call<UploadState>("PUT", `/api/uploads/${id}/`, {
+        raw: chunk,
+        headers: {
+          "Content-Type": "application/octet-stream",
+          "Content-Range": `bytes ${start}-${start + chunk.size - 1}/${total}`,
+        },
       }),
-    complete: (id) => call<{ id: number }>("POST", `/api/uploads/${id}/complete/`, "{}", json),
+    complete: (id) => call<Mosaic>("POST", `/api/uploads/${id}/complete/`, { json: {} }),
     abort: async (id) => {
       await call<UploadState>("DELETE", `/api/uploads/${id}/`);
     },

@@ -1,13 +1,9 @@
 // Polling a case's mosaics while they ingest: which ones still need watching, and how to show each.
 
-export interface MosaicStatus {
-  id: number;
-  status: "uploaded" | "processing" | "ready" | "failed";
-  progress: number;
-  failure_reason: string;
-  width: number | null;
-  height: number | null;
-}
+import type { Mosaic } from "../api/types";
+
+/** What the case page shows of a mosaic while it ingests (the API schema's Mosaic). */
+export type MosaicStatus = Pick<Mosaic, "id" | "status" | "progress" | "failure_reason" | "width" | "height">;
 
 export function isSettled(mosaic: Pick<MosaicStatus, "status">): boolean {
   return mosaic.status === "ready" || mosaic.status === "failed";

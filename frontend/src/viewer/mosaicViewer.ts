@@ -1,6 +1,6 @@
 // The one mosaic viewer every page reuses (viewer page, reading workspace):
 // OpenSeadragon over the platform's DZI with a navigator, a µm scale bar, 1:1 zoom
-// and grey presets. Contract (READING_CONTRACT.md, "Viewer module"):
+// and grey presets. Its interface to the pages:
 //   createMosaicViewer(element, mosaic, options?) -> OpenSeadragon.Viewer
 // Extra controls (presets, 1:1) are reachable through viewerControls(viewer), so the
 // returned type stays plain OpenSeadragon.

@@ -2,24 +2,33 @@
 //
 // Decision: two views of the regions. ``store`` is what the page shows and is
 // changed at once (optimistically, with polygon-clipping); ``confirmed`` holds
-// only what the server returned. Every write goes through the SaveQueue; its
-// result (the server is the source of truth) replaces the optimistic shapes, and
-// a failed write puts the confirmed ones back. Undo steps are built from
-// confirmed states, so they describe what the server really holds.
-import { api, apiCall, withQuery } from "./api";
+// only what the server returned. Every write is an edit sent through the Outbox
+// (kept in IndexedDB, retried while the server is away); its result (the server is
+// the source of truth) replaces the optimistic shapes, and a refused write puts the
+// confirmed ones back. Undo steps are built from confirmed states, so they describe
+// what the server really holds. An edit left from an earlier visit is shown and sent
+// again through ``replay``, by the same paths as a new one.
+//
+// A large read opens with low-resolution outlines (detailStream.ts): a region held
+// as an outline is drawn, hit and selected like any other, but before anything
+// edits it — or records it in an undo step — its full geometry is fetched
+// (``ensureFull``). An outline is never sent back as a region's geometry.
+import { api, withQuery } from "../lib/api";
 import { difference, geometriesTouch, geometryArea, geometryBBox, union } from "./geometry";
-import { failureMessage, type SaveQueue } from "./saveQueue";
+import type { Edit, StoredEdit } from "./offline/edits";
+import { failureMessage, type Outbox } from "./offline/outbox";
 import { prepareRegion, RegionStore } from "./store";
 import { IdAliases, planTransition, snapshotOf, UndoStack, type Snapshot } from "./undo";
-import type { Geometry, Provenance, Region, WriteResult } from "./types";
+import type { BBox, Geometry, Provenance, Region, RegionList, WriteResult } from "./types";
 
-export interface EditorUrls {
-  regions: string;
-  erase: string;
-  regionBase: string;
-}
+type AddBody = Extract<Edit, { kind: "add" }>["body"];
+type RegionChanges = { geometry?: Geometry; label?: string; provenance?: Provenance };
 
 let temporaryIds = 0;
+
+/** Up to this many outlines are fetched one by one before an edit; more, with one box request. */
+const FETCH_ONE_BY_ONE = 4;
+export const NOT_LOADED_MESSAGE = "The full outline of that region could not be loaded; try again.";
 
 export class Editor {
   readonly store = new RegionStore();
@@ -33,15 +42,82 @@ export class Editor {
   onHistory: () => void = () => {};
 
   constructor(
-    readonly queue: SaveQueue,
-    private readonly urls: EditorUrls,
+    readonly queue: Outbox,
+    private readonly urls: { regions: string; regionBase: string },
   ) {}
 
-  load(regions: Region[]): void {
+  /** The version of a region the server last confirmed (what an edit of it is sent with). */
+  confirmedVersion(id: number): number | undefined {
+    return this.confirmed.get(id)?.version;
+  }
+
+  /** Replace everything (the page's first load); with ``detail`` "outline" the geometries are outlines. */
+  load(regions: Region[], detail: "full" | "outline" = "full"): void {
     this.confirmed.clear();
-    const prepared = regions.map(prepareRegion);
+    const prepared = regions.map((region) =>
+      prepareRegion(detail === "outline" ? { ...region, detail: "outline" } : region),
+    );
     for (const region of prepared) this.confirmed.set(region.id, region);
     this.store.load(prepared);
+  }
+
+  /** How many regions are still held as outlines. */
+  get outlineCount(): number {
+    let count = 0;
+    for (const region of this.confirmed.values()) if (region.detail === "outline") count++;
+    return count;
+  }
+
+  /**
+   * Full regions from the server in place of their outlines; returns those replaced.
+   * Only outlines are: a region this page wrote since holds the answer to that
+   * write, which is at least as new as anything fetched alongside it. With
+   * ``quietly`` the store is refined without a change event (RegionStore.refine):
+   * the detail stream's way, which then ``touch``es the store only if it can be seen.
+   */
+  upgrade(regions: Region[], quietly = false): Region[] {
+    const fresh: Region[] = [];
+    for (const region of regions) {
+      const held = this.confirmed.get(region.id);
+      if (!held || held.detail !== "outline") continue;
+      const { detail: _, ...full } = region; // a full listing has no detail key; never keep one
+      const prepared = prepareRegion(full);
+      this.confirmed.set(region.id, prepared);
+      // On screen too, unless the page shows something else there (removed or changed, not yet saved).
+      if (this.store.get(region.id)?.detail === "outline") fresh.push(prepared);
+    }
+    if (quietly) this.store.refine(fresh);
+    else this.store.upsert(...fresh);
+    return fresh;
+  }
+
+  /**
+   * Make sure the regions ``ids`` are held at full detail, fetching those still
+   * outlines; false when one could not be loaded (the caller then edits nothing).
+   */
+  async ensureFull(ids: number[]): Promise<boolean> {
+    const outlines = ids.filter((id) => this.confirmed.get(id)?.detail === "outline");
+    if (outlines.length === 0) return true;
+    try {
+      if (outlines.length <= FETCH_ONE_BY_ONE) {
+        this.upgrade(await Promise.all(outlines.map((id) => api.get<Region>(this.regionUrl(id)))));
+      } else {
+        const boxes = outlines.map((id) => this.confirmed.get(id)!.bbox);
+        const box: BBox = [
+          Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])),
+          Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])),
+        ]; // prettier-ignore
+        this.upgrade((await api.get<RegionList>(withQuery(this.urls.regions, { bbox: box.join(",") }))).results);
+      }
+    } catch {
+      return false;
+    }
+    return outlines.every((id) => this.confirmed.get(id)?.detail !== "outline");
+  }
+
+  /** ``ensureFull`` of every region whose box meets ``bbox`` (what a drawn or erased shape may touch). */
+  private ensureFullAround(bbox: BBox): Promise<boolean> {
+    return this.ensureFull(this.store.searchUnordered(bbox).map((region) => region.id));
   }
 
   private regionUrl(id: number): string {
@@ -76,23 +152,33 @@ export class Editor {
     if (message) this.onError(message);
   }
 
-  private snapshots(ids: number[]): Snapshot[] {
-    return ids.flatMap((id) => {
-      const region = this.confirmed.get(id);
-      return region ? [snapshotOf(region)] : [];
-    });
+  /** Undo states of ``ids``; null if one is only an outline (an undo must never write an outline back). */
+  private snapshots(ids: number[]): Snapshot[] | null {
+    const regions = ids.flatMap((id) => this.confirmed.get(id) ?? []);
+    if (regions.some((region) => region.detail === "outline")) return null;
+    return regions.map(snapshotOf);
   }
 
-  private record(description: string, before: Snapshot[], after: Snapshot[]): void {
+  private record(description: string, before: Snapshot[] | null, after: Snapshot[]): void {
+    if (before === null) return; // cannot happen after ensureFull; better no undo step than a wrong one
     if (before.length === 0 && after.length === 0) return;
     this.undoStack.push({ description, before, after });
     this.onHistory();
   }
 
   /** A drawn shape: merged on screen with the same-label regions it touches, then saved with merge=true. */
-  async addShape(label: string, geometry: Geometry, provenance: Provenance = "manual"): Promise<void> {
+  addShape(label: string, geometry: Geometry, provenance: Provenance = "manual"): Promise<void> {
+    const edit = { kind: "add", body: { label, geometry, provenance, merge: true } } as const;
+    return this.applyAdd(edit.body, () => this.queue.enqueue(edit));
+  }
+
+  private async applyAdd(body: AddBody, save: () => Promise<WriteResult>): Promise<void> {
+    const geometry = body.geometry as Geometry;
     const bbox = geometryBBox(geometry);
-    const touched = this.store.search(bbox).filter((r) => r.label === label && geometriesTouch(r.geometry, geometry));
+    if (!(await this.ensureFullAround(bbox))) return this.onError(NOT_LOADED_MESSAGE);
+    const touched = body.merge
+      ? this.store.search(bbox).filter((r) => r.label === body.label && geometriesTouch(r.geometry, geometry))
+      : [];
     const tempId = --temporaryIds;
     const optimisticIds = [tempId, ...touched.map((r) => r.id)];
     if (touched.length) {
@@ -101,19 +187,10 @@ export class Editor {
       this.store.remove(...absorbed.map((r) => r.id));
       this.store.upsert({ ...keep, geometry: merged, area_px: geometryArea(merged) });
     } else {
-      this.store.upsert(this.optimisticRegion(tempId, label, geometry, provenance));
+      this.store.upsert(this.optimisticRegion(tempId, body.label, geometry, (body.provenance ?? "manual") as Provenance));
     }
     try {
-      const result = await this.queue.enqueue(async (readVersion) => {
-        const data = await api.post<WriteResult>(this.urls.regions, {
-          label,
-          geometry,
-          provenance,
-          merge: true,
-          read_version: readVersion,
-        });
-        return { result: data, readVersion: data.read_version };
-      });
+      const result = await save();
       const before = this.snapshots([...result.updated.map((r) => r.id), ...result.deleted]);
       this.reconcile(result, optimisticIds);
       this.record("draw", before, [...result.created, ...result.updated].map((r) => snapshotOf(prepareRegion(r))));
@@ -137,7 +214,13 @@ export class Editor {
   }
 
   /** An eraser stroke: subtracted on screen from every region it crosses, then saved. */
-  async erase(geometry: Geometry): Promise<void> {
+  erase(geometry: Geometry): Promise<void> {
+    const edit = { kind: "erase", body: { geometry } } as const;
+    return this.applyErase(geometry, () => this.queue.enqueue(edit));
+  }
+
+  private async applyErase(geometry: Geometry, save: () => Promise<WriteResult>): Promise<void> {
+    if (!(await this.ensureFullAround(geometryBBox(geometry)))) return this.onError(NOT_LOADED_MESSAGE);
     const touched = this.store.search(geometryBBox(geometry)).filter((r) => r.id > 0);
     for (const region of touched) {
       const rest = difference(region.geometry, geometry);
@@ -146,10 +229,7 @@ export class Editor {
     }
     const optimisticIds = touched.map((r) => r.id);
     try {
-      const result = await this.queue.enqueue(async (readVersion) => {
-        const data = await api.post<WriteResult>(this.urls.erase, { geometry, read_version: readVersion });
-        return { result: data, readVersion: data.read_version };
-      });
+      const result = await save();
       const before = this.snapshots([...result.updated.map((r) => r.id), ...result.deleted]);
       this.reconcile(result, optimisticIds);
       this.record("erase", before, result.updated.map((r) => snapshotOf(prepareRegion(r))));
@@ -159,11 +239,17 @@ export class Editor {
     }
   }
 
-  async deleteRegion(id: number): Promise<void> {
-    if (!this.confirmed.has(id)) return;
+  deleteRegion(id: number): Promise<void> {
+    if (!this.confirmed.has(id)) return Promise.resolve();
+    return this.applyDelete(id, () => this.serverDelete(id));
+  }
+
+  private async applyDelete(id: number, save: () => Promise<void>): Promise<void> {
+    // The undo step needs the full geometry, which is gone from the server once deleted.
+    if (!(await this.ensureFull([id]))) return this.onError(NOT_LOADED_MESSAGE);
     this.store.remove(id);
     try {
-      await this.serverDelete(id);
+      await save();
       const before = this.snapshots([id]);
       this.confirmed.delete(id);
       this.record("delete", before, []);
@@ -174,65 +260,79 @@ export class Editor {
   }
 
   /** A vertex moved or removed, or a relabel: a PATCH carrying the region's version. */
-  async updateRegion(id: number, changes: { geometry?: Geometry; label?: string }): Promise<void> {
+  updateRegion(id: number, changes: RegionChanges): Promise<void> {
+    const held = this.confirmed.get(id);
+    if (!held) return Promise.resolve();
+    // A shape edited from an outline would replace the region by its outline: refused.
+    // (Vertex handles appear only once the full geometry is in: renderer.handlePositions.)
+    if (held.detail === "outline" && changes.geometry) {
+      this.onError(NOT_LOADED_MESSAGE);
+      return Promise.resolve();
+    }
+    return this.applyUpdate(id, changes, () => this.serverPatch(id, changes));
+  }
+
+  private async applyUpdate(id: number, changes: RegionChanges, save: () => Promise<Region>): Promise<void> {
+    // A replayed edit (from an earlier visit) carries full geometry; the region may be held as an outline now.
+    if (this.confirmed.get(id)?.detail === "outline" && !(await this.ensureFull([id]))) return this.onError(NOT_LOADED_MESSAGE);
     const current = this.confirmed.get(id);
-    if (!current) return;
-    const preview = { ...current, ...changes };
-    if (changes.geometry) preview.area_px = geometryArea(changes.geometry);
-    this.store.upsert(preview);
+    if (current) {
+      const preview = { ...current, ...changes };
+      if (changes.geometry) preview.area_px = geometryArea(changes.geometry);
+      this.store.upsert(preview);
+    }
     try {
-      const updated = await this.serverPatch(id, changes);
-      this.record(changes.geometry ? "edit vertices" : "relabel", [snapshotOf(current)], [snapshotOf(updated)]);
+      const updated = await save();
+      if (current) this.record(changes.geometry ? "edit vertices" : "relabel", [snapshotOf(current)], [snapshotOf(updated)]);
     } catch (error) {
       this.revert([id]);
       this.failed(error);
     }
   }
 
-  private async serverPatch(id: number, changes: Partial<Snapshot>): Promise<Region> {
-    const region = await this.queue.enqueue(async (readVersion) => {
-      const version = this.confirmed.get(id)?.version;
-      if (version === undefined) throw new Error(`region ${id} is no longer there; reload the page`);
-      const { data, headers } = await apiCall<Region>("PATCH", this.regionUrl(id), {
-        ...changes,
-        version,
-        read_version: readVersion,
-      });
-      // Every region write bumps the read's version by one (READING_CONTRACT).
-      return { result: data, readVersion: Number(headers.get("X-Read-Version") ?? readVersion + 1) };
-    });
+  private async serverPatch(id: number, changes: RegionChanges, stored?: StoredEdit): Promise<Region> {
+    const edit = { kind: "update", regionId: id, changes } as const;
+    const region = await (stored ? this.queue.adopt({ ...stored, edit }) : this.queue.enqueue(edit));
     const prepared = prepareRegion(region);
     this.confirmed.set(id, prepared);
     this.store.upsert(prepared);
     return prepared;
   }
 
-  private async serverDelete(id: number): Promise<void> {
-    await this.queue.enqueue(async (readVersion) => {
-      const version = this.confirmed.get(id)?.version;
-      if (version === undefined) throw new Error(`region ${id} is no longer there; reload the page`);
-      const { headers } = await apiCall<null>(
-        "DELETE",
-        withQuery(this.regionUrl(id), { version, read_version: readVersion }),
-      );
-      return { result: null, readVersion: Number(headers.get("X-Read-Version") ?? readVersion + 1) };
-    });
+  private async serverDelete(id: number, stored?: StoredEdit): Promise<void> {
+    const edit = { kind: "delete", regionId: id } as const;
+    await (stored ? this.queue.adopt({ ...stored, edit }) : this.queue.enqueue(edit));
     this.store.remove(id);
   }
 
   private async serverCreate(snapshot: Snapshot): Promise<Region> {
-    const result = await this.queue.enqueue(async (readVersion) => {
-      const data = await api.post<WriteResult>(this.urls.regions, {
-        label: snapshot.label,
-        geometry: snapshot.geometry,
-        provenance: snapshot.provenance,
-        merge: false,
-        read_version: readVersion,
-      });
-      return { result: data, readVersion: data.read_version };
-    });
+    const { label, geometry, provenance } = snapshot;
+    const result = await this.queue.enqueue({ kind: "add", body: { label, geometry, provenance, merge: false } });
     this.reconcile(result);
     return prepareRegion(result.created[0]);
+  }
+
+  /**
+   * An edit stored by an earlier visit (or kept at a conflict): shown on screen and
+   * sent in its turn, as when it was made. Adopts it synchronously, so edits replayed
+   * one after another keep their order.
+   */
+  replay(stored: StoredEdit): Promise<void> {
+    const { edit } = stored;
+    switch (edit.kind) {
+      case "add":
+        return this.applyAdd(edit.body, () => this.queue.adopt({ ...stored, edit }));
+      case "erase":
+        return this.applyErase(edit.body.geometry as Geometry, () => this.queue.adopt({ ...stored, edit }));
+      case "update": {
+        const changes = edit.changes as RegionChanges;
+        return this.applyUpdate(edit.regionId, changes, () => this.serverPatch(edit.regionId, changes, stored));
+      }
+      case "delete":
+        return this.applyDelete(edit.regionId, () => this.serverDelete(edit.regionId, stored));
+      default:
+        throw new Error(`not a region edit: ${edit.kind}`);
+    }
   }
 
   /** Make the server hold ``to`` where it holds ``from`` (undo and redo). */
@@ -254,6 +354,12 @@ export class Editor {
 
   private async history(direction: "undo" | "redo"): Promise<string | null> {
     if (this.undoing) return null;
+    // Steps are recorded when the server confirms an edit: while edits wait, the last
+    // step is not the last thing drawn, and undoing it later would surprise the reader.
+    if (this.queue.state === "offline") {
+      this.onError(`Nothing to ${direction} until the waiting changes are saved (the server is not answering).`);
+      return null;
+    }
     this.undoing = true;
     try {
       await this.queue.idle(); // the step must apply to the state its writes produced

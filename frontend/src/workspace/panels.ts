@@ -2,12 +2,12 @@
 // layers and the keyboard help. DOM only; the decisions live in the editor.
 import { formatArea } from "../lib/units";
 import { SHORTCUT_HELP } from "../viewer/shortcuts";
-import { api } from "./api";
+import { api } from "../lib/api";
 import { SHORTCUTS } from "./keys";
 import type { Layer, OverlayRenderer } from "./renderer";
 import { RegionStore } from "./store";
 import { vertexCount } from "./geometry";
-import type { Read, Region, Vocabulary } from "./types";
+import type { Read, Region, RegionList, Vocabulary } from "./types";
 
 export function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -100,7 +100,7 @@ export async function buildReaderLayers(
       layer.visible = box.checked;
       if (box.checked && !loaded) {
         loaded = true;
-        const body = await api.get<{ results: Region[] }>(`${readBase}${read.id}/regions/`);
+        const body = await api.get<RegionList>(`${readBase}${read.id}/regions/`);
         layer.store.load(body.results);
       }
       renderer.requestDraw();

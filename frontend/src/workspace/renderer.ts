@@ -6,6 +6,18 @@
 // (lod.ts), and regions of one label and similar size share one fill and one
 // stroke call. SVG or one DOM node per region is what makes other viewers freeze
 // past a few hundred shapes.
+//
+// Reviewed against Annotorious v3's WebGL layer (issue 13; PixiJS, built for
+// ~100,000 shapes): it tessellates each shape once into GPU buffers in image
+// coordinates and, per frame, only moves and scales one container, so a frame costs
+// no CPU per shape — but it draws every shape every frame (no culling, no level of
+// detail), re-tessellates every stroke wider than one pixel on each zoom change,
+// and loads all shapes before drawing any. Here the frame cost was already small
+// (a pan frame is one image copy of a snapshot; benchmarks/README.md, "Workspace"):
+// what kept a 5,000-region read from showing was loading 22 MB of full geometry
+// first. So the layer stays a 2D canvas, and the read opens with stored outlines
+// and streams full detail, on-screen first (detailStream.ts). WebGL becomes worth
+// its dependency if zoom frames (a batch rebuild at each new level) grow too slow.
 import OpenSeadragon from "openseadragon";
 import { toMulti } from "./geometry";
 import { lodMode, orderForDrawing, screenRing, viewportBBox, type ScreenTransform } from "./lod";
@@ -301,7 +313,8 @@ export class OverlayRenderer {
   /** Vertices of the selected region that get a drag handle (none when zoomed out too far). */
   handlePositions(t: ScreenTransform = this.transform()): Position[] {
     const region = this.selectedRegion();
-    if (!region) return [];
+    // An outline's vertices are not the region's: no handles until its full geometry is in.
+    if (!region || region.detail === "outline") return [];
     const view = viewportBBox(t, this.canvas.width, this.canvas.height);
     const handles: Position[] = [];
     for (const polygon of toMulti(region.geometry)) {

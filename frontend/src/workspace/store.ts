@@ -12,10 +12,15 @@ interface Entry {
   region: Region;
 }
 
-/** Fill in what the renderer relies on (box, area, ring orientation) whatever the source. */
+/**
+ * Fill in what the renderer relies on (box, area, ring orientation) whatever the source.
+ * An outline keeps the server's box and area (its full geometry's): the region is found,
+ * hit and ordered where it really is, and upgrading it to full detail does not move it.
+ */
 export function prepareRegion(region: Region): Region {
   const geometry = orientGeometry(region.geometry);
-  return { ...region, geometry, bbox: geometryBBox(geometry), area_px: region.area_px ?? geometryArea(geometry) };
+  const bbox = region.detail === "outline" ? region.bbox : geometryBBox(geometry);
+  return { ...region, geometry, bbox, area_px: region.area_px ?? geometryArea(geometry) };
 }
 
 export class RegionStore {
@@ -74,6 +79,34 @@ export class RegionStore {
     if (regions.length) this.changed();
   }
 
+  /**
+   * Swap in the full geometry of regions held as outlines (already prepared) without
+   * announcing a change: where an outline and its region look the same on screen the
+   * drawn batches stay valid, and whatever is rebuilt next (a new zoom level, a pan
+   * out of the cached area) uses the full geometry. The caller calls ``touch`` when
+   * the difference could be seen (detailStream's caller decides by on-screen size).
+   */
+  refine(regions: Region[]): void {
+    for (const region of regions) {
+      const entry = this.entries.get(region.id);
+      if (!entry) continue;
+      const [minX, minY, maxX, maxY] = region.bbox;
+      if (entry.minX === minX && entry.minY === minY && entry.maxX === maxX && entry.maxY === maxY) {
+        entry.region = region; // same box: the tree is unchanged
+      } else {
+        this.tree.remove(entry);
+        const moved = { minX, minY, maxX, maxY, region };
+        this.entries.set(region.id, moved);
+        this.tree.insert(moved);
+      }
+    }
+  }
+
+  /** Announce a change made without one (``refine``): caches are rebuilt, listeners told. */
+  touch(): void {
+    this.changed();
+  }
+
   remove(...ids: number[]): void {
     let removed = false;
     for (const id of ids) {
@@ -84,6 +117,11 @@ export class RegionStore {
       removed = true;
     }
     if (removed) this.changed();
+  }
+
+  /** Whether any region whose box meets ``bbox`` is still an outline (the detail stream skips areas with none). */
+  hasOutlines(bbox: BBox): boolean {
+    return this.searchUnordered(bbox).some((region) => region.detail === "outline");
   }
 
   /** Regions whose box meets ``bbox``, largest first (the order they are drawn in). */

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from annotations.management.base import InputsFailed
 from annotations.models import Case, Mosaic, MosaicStatus
 from annotations.vocabulary import Diagnosis
 from tests.factories import CenterFactory, ProjectFactory
@@ -34,9 +35,15 @@ def place(db: None) -> tuple[str, str]:
     return project.slug, center.code
 
 
-def run(*argv: str) -> str:
+def run(*argv: str, failing: int = 0) -> str:
+    """The command's output; with ``failing`` it must end in an error naming that many failed inputs."""
     out = io.StringIO()
-    call_command("import_mosaics", *argv, stdout=out, verbosity=0)
+    if not failing:
+        call_command("import_mosaics", *argv, stdout=out, verbosity=0)
+        return out.getvalue()
+    with pytest.raises(InputsFailed) as error:
+        call_command("import_mosaics", *argv, stdout=out, verbosity=0)
+    assert error.value.failed == failing and error.value.returncode == 1
     return out.getvalue()
 
 
@@ -98,7 +105,7 @@ def test_bad_rows_and_bad_files_fail_with_reasons_and_leave_nothing(contribution
         "lesion-02.tif,C2,P2,ak\n"
         "lesion-04.png,C4,P4,sk\n"
     )
-    output = run(str(contribution), "--project", place[0], "--center", place[1], "--metadata", str(csv))
+    output = run(str(contribution), "--project", place[0], "--center", place[1], "--metadata", str(csv), failing=3)
     assert output.startswith("imported 1, skipped 0, failed 3"), output
     assert "unknown diagnosis 'not-a-disease'" in output
     assert "lesion-03.bmp: lesion-03.bmp is not listed in the metadata CSV" in output

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from annotations.models import Mosaic, MosaicStatus
 from annotations.storage import media_path
 from config.settings import test as test_settings
+from tests.conftest import worker_hostname, worker_runs
 
 from . import images
 
@@ -35,3 +36,6 @@ def test_uploaded_mosaic_becomes_ready_on_a_real_worker(
     assert media_path(mosaic.pyramid_path).is_file()
     api = api_client_for(study.contributor).get(f"/api/mosaics/{mosaic.pk}/").json()
     assert api["status"] == "ready" and api["source_info"]["format"] == "tiff"
+    # Ingested by the worker process, which recorded the run as its own.
+    [run] = [run for run in worker_runs("annotations.ingest_mosaic") if run["args"] == [mosaic.pk]]
+    assert (run["status"], run["result"], run["worker"]) == ("SUCCESS", "ready", worker_hostname())

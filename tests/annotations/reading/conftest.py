@@ -33,7 +33,7 @@ class Reading:
 
 
 @pytest.fixture
-def reading(db: None, api_client_for: Callable[[Any], APIClient]) -> Reading:
+def reading(db: None, workspace_client_for: Callable[[Any], APIClient]) -> Reading:
     center = CenterFactory()
     project = ProjectFactory(blind_reading=True)
     mosaic = MosaicFactory(case=CaseFactory(project=project, center=center))
@@ -41,9 +41,17 @@ def reading(db: None, api_client_for: Callable[[Any], APIClient]) -> Reading:
     reader_a = member(project, Role.READER, username="reader_a")
     reader_b = member(project, Role.READER, username="reader_b")
     read_a, read_b = read_assign(mosaic=mosaic, readers=[reader_a, reader_b], by=lead)
-    return Reading(project, mosaic, lead, reader_a, reader_b, read_a, read_b, api_client_for)
+    # The clients write as the workspace does: with the read's version (tests.workspace_client).
+    return Reading(project, mosaic, lead, reader_a, reader_b, read_a, read_b, workspace_client_for)
+
+
+def current_version(read: Read) -> int:
+    """The read's version now, as a client knows it from its last answer (every write must send it)."""
+    return Read.objects.values_list("version", flat=True).get(pk=read.pk)
 
 
 def add_region(client: APIClient, read: Read, geometry: dict[str, Any], label: str = "atypical_honeycomb",
                **extra: Any) -> Any:  # fmt: skip
+    if "read_version" not in extra:
+        extra["read_version"] = current_version(read)
     return client.post(f"/api/reads/{read.pk}/regions/", {"label": label, "geometry": geometry, **extra}, format="json")

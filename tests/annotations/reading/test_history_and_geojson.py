@@ -90,13 +90,15 @@ def test_every_fiftieth_revision_is_checkpointed_by_the_worker(celery_worker_pro
     from annotations.models import Role
     from annotations.services.assignment import read_assign
     from annotations.services.regions import region_add
+    from tests.conftest import worker_hostname, worker_runs
     from tests.factories import CaseFactory, MosaicFactory, ProjectFactory, member
 
     project = ProjectFactory()
     reader = member(project, Role.READER)
     [read] = read_assign(mosaic=MosaicFactory(case=CaseFactory(project=project)), readers=[reader], by=None)
     for i in range(revisions.FULL_EVERY - 1):  # revisions 2 .. FULL_EVERY
-        region_add(read=read, by=reader, label="clefting", geometry=square(20 * (i % 90), 20 * (i // 90), 10))
+        shape = square(20 * (i % 90), 20 * (i // 90), 10)
+        read = region_add(read=read, by=reader, label="clefting", geometry=shape, read_version=read.version).read
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         kind = ReadRevision.objects.get(read=read, number=revisions.FULL_EVERY).snapshot["kind"]
@@ -106,6 +108,9 @@ def test_every_fiftieth_revision_is_checkpointed_by_the_worker(celery_worker_pro
     snapshot = ReadRevision.objects.get(read=read, number=revisions.FULL_EVERY).snapshot
     assert snapshot["kind"] == "full"
     assert len(snapshot["regions"]) == revisions.FULL_EVERY - 1 == Region.objects.filter(read=read).count()
+    # The worker process wrote it (not an in-process fallback): it recorded the run as its own.
+    [run] = [run for run in worker_runs("annotations.checkpoint_revision") if run["args"] == [read.pk, revisions.FULL_EVERY]]
+    assert (run["status"], run["worker"]) == ("SUCCESS", worker_hostname())
 
 
 def _collection(*features: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -140,4 +140,5 @@ def test_worklist_filters_by_status_oldest_first(reading: Reading) -> None:
 def test_vocabulary_lists_labels_with_colours(reading: Reading) -> None:
     body = reading.client(reading.reader_a).get("/api/vocabulary/").json()
     assert {"value": "clefting", "label": "Clefting", "colour": "#911eb4"} in body["labels"]
-    assert len(body["labels"]) == 10 and {p["value"] for p in body["provenances"]} == {"manual", "ai_accepted", "ai_edited"}
+    assert len(body["labels"]) == 10 and {p["value"] for p in body["provenances"]} == {
+        "manual", "ai_accepted", "ai_edited", "imported", "consensus"}

@@ -2,12 +2,17 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
+from annotations.ingest.prerender import DZI_DIR_NAME, write_dzi_tiles
 from annotations.models import Mosaic, Role
+from annotations.storage import media_path, mosaic_dir
+from annotations.tiles.deferred import wait_until_done
 from annotations.tiles.grants import forget_grants
 from annotations.tiles.source import forget_open_sources
 from tests.factories import CaseFactory, ProjectFactory, ReadFactory, UserFactory, member
@@ -28,12 +33,22 @@ class TileWorld:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_tile_caches() -> Iterator[None]:
+def _fresh_tile_caches(settings: Any, tmp_path: Path) -> Iterator[None]:
+    settings.RCM_TILE_GRANT_DIR = str(tmp_path / "tilegrants")
     forget_grants()
     forget_open_sources()
     yield
+    wait_until_done()
     forget_grants()
     forget_open_sources()
+
+
+def prerender(mosaic: Mosaic) -> Path:
+    """Pre-render the mosaic's tiles as ingest does; returns the level folders' parent."""
+    write_dzi_tiles(media_path(mosaic.pyramid_path), mosaic_dir(mosaic.pk) / DZI_DIR_NAME,
+                    quality=django_settings.RCM_TILE_JPEG_QUALITY)  # fmt: skip
+    forget_open_sources()
+    return mosaic_dir(mosaic.pk) / DZI_DIR_NAME / "tiles_files"
 
 
 def build_tile_world(reader_username: str | None = None) -> TileWorld:

@@ -1,17 +1,20 @@
 """The mosaic viewer page: who may open it and what it hands to the script."""
 
+import io
 import json
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 from django.test import override_settings
+from PIL import Image
 
 from annotations.models import MosaicStatus
 from tests.conftest import log_in
 from tests.factories import MosaicFactory
 
-from .conftest import TileWorld, build_tile_world
+from .conftest import TileWorld, build_tile_world, prerender
 
 
 def _mosaic_data(html: str) -> dict[str, Any]:
@@ -54,9 +57,10 @@ def test_viewer_page_of_a_mosaic_in_ingest_says_so(tile_world: TileWorld) -> Non
 
 
 @override_settings(RCM_TILE_URL_SECRET="page-secret")
-def test_viewer_page_hands_out_a_signed_dzi_url_when_nginx_signing_is_on(tile_world: TileWorld) -> None:
+def test_viewer_page_hands_out_the_plain_descriptor_url_even_with_the_nginx_path_on(tile_world: TileWorld) -> None:
+    # The session-bound tiles URL is in the descriptor itself (test_tile_urls.py), not in the page.
     data = _mosaic_data(tile_world.client("reader").get(f"/mosaics/{tile_world.mosaic.pk}/").content.decode())
-    assert re.fullmatch(rf"/api/mosaics/{tile_world.mosaic.pk}/dzi\.dzi\?v=\d+&exp=\d+&sig=[\w-]+", data["dziUrl"])
+    assert data["dziUrl"] == f"/api/mosaics/{tile_world.mosaic.pk}/dzi.dzi"
 
 
 @pytest.mark.browser
@@ -68,7 +72,7 @@ def test_reader_opens_the_viewer_and_tiles_load(live_server: Any, browser_page: 
     log_in(browser_page, live_server.url, "viewer-reader")
     browser_page.goto(f"{live_server.url}/mosaics/{world.mosaic.pk}/")
     browser_page.wait_for_function(
-        "document.getElementById('mosaic-viewer').dataset.fullyLoaded === 'true'", timeout=30_000
+        "() => document.getElementById('mosaic-viewer').dataset.fullyLoaded === 'true'", timeout=30_000
     )
     loaded = int(browser_page.get_attribute("#mosaic-viewer", "data-tiles-loaded"))
     assert loaded > 0
@@ -78,11 +82,33 @@ def test_reader_opens_the_viewer_and_tiles_load(live_server: Any, browser_page: 
     browser_page.click("#mosaic-viewer")
     browser_page.keyboard.press("1")
     browser_page.keyboard.press("g")
-    browser_page.wait_for_function("document.getElementById('mosaic-viewer').dataset.preset === 'dark'")
+    browser_page.wait_for_function("() => document.getElementById('mosaic-viewer').dataset.preset === 'dark'")
     image_zoom = browser_page.evaluate(
         "window.rcmViewer.viewport.viewportToImageZoom(window.rcmViewer.viewport.getZoom(false))"
     )
     assert image_zoom == pytest.approx(1.0, rel=0.02)
     browser_page.wait_for_function(
-        "document.getElementById('mosaic-viewer').dataset.fullyLoaded === 'true'", timeout=30_000
+        "() => document.getElementById('mosaic-viewer').dataset.fullyLoaded === 'true'", timeout=30_000
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_viewer_loads_pre_rendered_tiles_through_the_session_bound_tiles_url(
+    live_server: Any, browser_page: Any, settings: Any
+) -> None:
+    settings.RCM_TILE_URL_SECRET = "browser-test-secret"
+    world = build_tile_world(reader_username="granted-reader")
+    prerender(world.mosaic)
+    tile_urls: list[str] = []
+    browser_page.on("request", lambda r: tile_urls.append(r.url) if r.url.endswith(".jpeg") else None)
+    log_in(browser_page, live_server.url, "granted-reader")
+    browser_page.goto(f"{live_server.url}/mosaics/{world.mosaic.pk}/")
+    browser_page.wait_for_function(
+        "() => document.getElementById('mosaic-viewer').dataset.fullyLoaded === 'true'", timeout=30_000
+    )
+    reader = world.users["reader"].pk
+    assert tile_urls
+    assert all(f"/api/mosaics/{world.mosaic.pk}/tiles/{reader}/" in url for url in tile_urls), tile_urls[:3]
+    shot = np.asarray(Image.open(io.BytesIO(browser_page.locator("#mosaic-viewer").screenshot())).convert("L"))
+    assert shot.std() > 10  # the mosaic's texture is on screen, not a blank canvas

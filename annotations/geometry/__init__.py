@@ -1,0 +1,1 @@
+"""Region geometry, plain shapely (no Django models): parsing and repair, outlines for overviews."""

@@ -1,1 +1,0 @@
-"""Reading: the geometry of regions (plain shapely, no Django models)."""

@@ -1,1 +1,0 @@
-"""Model registry, inference and training runs arrive with the inference issue."""

@@ -1,0 +1,1 @@
+"""Writes of the inference app (the HackSoft ``services`` half)."""

@@ -1,0 +1,1 @@
+"""The platform's own user model (``AUTH_USER_MODEL = "users.User"``)."""
