@@ -37,7 +37,6 @@ from annotations.selectors.region_json import utc_timestamp
 from .access import AnyUser, projects_managed_by
 from .labels import agreement_settings, patient_key, reader_labels, settings_record
 
-BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 # Orders of the per-mosaic rows (a leading "-": descending); an undefined value sorts last either way.
 ROW_ORDERS = ("mosaic", "dice", "iou", "tile_kappa", "lesion_f1", "hausdorff95_um")

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -44,7 +45,6 @@ from annotations.models import (
 )
 from annotations.selectors.access import can_manage_project
 from annotations.selectors.agreement import (
-    BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     agreement_records,
     current_results,
@@ -183,7 +183,9 @@ def project_agreement_aggregate(*, project_id: int, force: bool = False) -> Agre
     summary = AgreementSummary.objects.filter(project=project).first()
     if summary is not None and summary.fingerprint == fingerprint and not force:
         return summary
-    aggregates = project_agreement(agreement_records(results), seed=BOOTSTRAP_SEED, n_resamples=BOOTSTRAP_RESAMPLES)
+    aggregates = project_agreement(
+        agreement_records(results), seed=BOOTSTRAP_SEED, n_resamples=django_settings.RCM_AGREEMENT_RESAMPLES
+    )
     summary, _ = AgreementSummary.objects.update_or_create(
         project=project,
         defaults={"aggregates": aggregates, "fingerprint": fingerprint, "result_count": len(results)},

@@ -333,6 +333,8 @@ RCM_INFERENCE_LOADER_WORKERS = env.int("RCM_INFERENCE_LOADER_WORKERS", default=0
 RCM_TASK_LEASE_SECONDS = env.float("RCM_TASK_LEASE_SECONDS", default=90.0)
 # Patient resamples of the evaluation's 95 % bootstrap intervals (training.services.evaluation).
 RCM_EVALUATION_RESAMPLES = env.int("RCM_EVALUATION_RESAMPLES", default=1000)
+# Patient resamples of the project agreement's 95 % bootstrap intervals (annotations.agreement.aggregate).
+RCM_AGREEMENT_RESAMPLES = env.int("RCM_AGREEMENT_RESAMPLES", default=2000)
 # A task started this many times without finishing (its worker died each time) is given up.
 RCM_TASK_MAX_STARTS = env.int("RCM_TASK_MAX_STARTS", default=5)
 # Unsent rows younger than this are left to the send after commit, which is still under way.

@@ -43,3 +43,4 @@ CELERY_TASK_ALWAYS_EAGER = False
 MEDIA_ROOT = env_path("RCM_MEDIA_ROOT", BASE_DIR / "var" / "test-media" / RUN_ID)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 RCM_EVALUATION_RESAMPLES = 100  # the evaluation's bootstrap: intervals are tested for shape, not precision
+RCM_AGREEMENT_RESAMPLES = 200  # as above, for the project agreement's intervals

@@ -281,6 +281,35 @@ class PlatformProcess:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def freeze_when(self, check: Callable[[], bool], *, timeout: float, what: str, run_slice: float = 0.05) -> None:
+        """Let the process group run in short slices, stopped (SIGSTOP) while ``check`` is asked, and leave it
+        stopped at the first slice after which ``check`` holds.
+
+        A test that kills a worker "mid-task" must not lose the race against the task: on a loaded
+        machine the test can take longer to see the state it waits for than the task takes to leave
+        it (a pyramid written, an epoch trained). Stopped, the worker is still in the state the test
+        saw when ``kill`` (or ``resume``) comes.
+        """
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            os.killpg(self.process.pid, signal.SIGCONT)
+            time.sleep(run_slice)
+            os.killpg(self.process.pid, signal.SIGSTOP)
+            try:
+                if check():
+                    return
+            except Exception:  # noqa: BLE001,S110 - not there yet
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.resume()
+                raise TimeoutError(f"{what} not within {timeout:.0f} s (or {self.name} exited)")
+
+    def resume(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL the whole process group: the worker and its pool children die at once, mid-task."""
         if self.process is not None:

@@ -3,6 +3,7 @@ every killed-worker test shares: a second worker, the dead worker's lease run ou
 
 import subprocess
 import sys
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -16,6 +17,23 @@ SWEEP_SECONDS = 240
 
 def flush_outbox(env: dict[str, str], *, timeout: float = SWEEP_SECONDS) -> subprocess.CompletedProcess[str]:
     return subprocess.run(FLUSH_OUTBOX, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def send_and_freeze_when(
+    worker: PlatformProcess, env: dict[str, str], check: Callable[[], bool], *, timeout: float, what: str
+) -> None:
+    """Sweep the outbox to ``worker`` and stop it (``PlatformProcess.freeze_when``) once ``check`` holds.
+
+    Frozen from the start, not after the sweep's process has exited: on a loaded machine a manage.py
+    process takes seconds to exit, time in which the worker could finish the task the test means to
+    interrupt.
+    """
+    sweep = subprocess.Popen(FLUSH_OUTBOX, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        worker.freeze_when(check, timeout=timeout, what=what)
+    finally:
+        output, _ = sweep.communicate(timeout=SWEEP_SECONDS)
+    assert sweep.returncode == 0, output
 
 
 def resend_to_a_second_worker(

@@ -17,12 +17,12 @@ from annotations.models import Mosaic, MosaicStatus, OutboxTask
 from annotations.services.mosaics import mosaic_create_from_path
 from annotations.storage import media_path, mosaic_dir
 from tests.faults.records import broker_env, contributed_case
-from tests.faults.services import ROOT, PlatformProcess, PrivateRedis, celery_worker, wait_until
-from tests.faults.sweep import FLUSH_OUTBOX, resend_to_a_second_worker
+from tests.faults.services import PlatformProcess, PrivateRedis, celery_worker, wait_until
+from tests.faults.sweep import resend_to_a_second_worker, send_and_freeze_when
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
-SIDE = 6000  # about 1.5 s of pyramid writing on a quiet 2-core machine: time for the kill to land
+SIDE = 6000  # about 1.5 s of pyramid writing on a quiet 2-core machine
 LEASE_SECONDS = 3
 
 
@@ -50,21 +50,12 @@ def writing_pyramid(mosaic: Mosaic) -> bool:
 def ingest_until_pyramid_write(
     broker: PrivateRedis, processes: list[PlatformProcess], tmp_path: Path, name: str
 ) -> tuple[Mosaic, OutboxTask, dict[str, str], PlatformProcess]:
-    """A worker started, the ingest sent to it, and the test waiting until the pyramid is being written."""
+    """A worker started, the ingest sent to it, and the worker stopped (SIGSTOP) while the pyramid is being written."""
     mosaic, row = queued_ingest(tmp_path)
     env = slow_env(broker)
     worker = celery_worker(name, env)
     processes.append(worker.start())
-    # Watched while the sweep is still running: on a quiet machine the whole ingest takes about as long
-    # as the sweep's own process takes to exit, so waiting for the sweep first can miss the write.
-    sweep = subprocess.Popen(
-        FLUSH_OUTBOX, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        wait_until(lambda: writing_pyramid(mosaic), timeout=180, what="the pyramid write to start", interval=0.02)
-    finally:
-        output, _ = sweep.communicate(timeout=240)
-    assert sweep.returncode == 0, output
+    send_and_freeze_when(worker, env, lambda: writing_pyramid(mosaic), timeout=180, what="the pyramid write to start")
     return mosaic, row, env, worker
 
 
@@ -103,6 +94,7 @@ def test_a_pool_process_killed_mid_ingest_is_retried_at_once_by_its_worker(
     child = int(row.lease_holder.rpartition(":")[2])
     assert child != worker.process.pid and child != os.getpid()  # type: ignore[union-attr]
     os.kill(child, signal.SIGKILL)  # out-of-memory killer style: only the pool process dies
+    worker.resume()
 
     # The worker rejects the lost task back to the queue and runs it again: no sweep needed.
     wait_until(lambda: Mosaic.objects.get(pk=mosaic.pk).status == MosaicStatus.READY, timeout=300,

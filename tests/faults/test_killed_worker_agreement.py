@@ -8,8 +8,6 @@ sweep sends it to the private Redis, as beat would.
 """
 
 import itertools
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,8 +18,8 @@ from annotations.services.agreement import AGGREGATE_TASK, MOSAIC_TASK
 from tests.annotations.agreement.regions import random_regions
 from tests.annotations.studies import make_study, submit
 from tests.faults.records import broker_env
-from tests.faults.services import ROOT, PlatformProcess, PrivateRedis, celery_worker, wait_until
-from tests.faults.sweep import resend_to_a_second_worker
+from tests.faults.services import PlatformProcess, PrivateRedis, celery_worker, wait_until
+from tests.faults.sweep import resend_to_a_second_worker, send_and_freeze_when
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
@@ -52,14 +50,10 @@ def test_a_worker_killed_mid_agreement_is_replaced_and_each_pair_is_stored_once(
     env = broker_env(private_redis, RCM_TASK_LEASE_SECONDS=str(LEASE_SECONDS))
     first = celery_worker("agreement-killed", env, queues="cpu")
     platform_processes.append(first.start())
-    # The sweep runs beside the test: on a loaded machine its process can outlive the task's first seconds.
-    sweep = subprocess.Popen([sys.executable, "manage.py", "flush_task_outbox"], cwd=ROOT, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    wait_until(lambda: OutboxTask.objects.get(pk=row.pk).starts == 1, timeout=120,
-               what="the first worker to start the agreement", interval=0.05)  # fmt: skip
+    send_and_freeze_when(first, env, lambda: OutboxTask.objects.get(pk=row.pk).starts == 1, timeout=120,
+                         what="the first worker to start the agreement")  # fmt: skip
     first.kill()  # the worker and its pool child, SIGKILL, while the pairs are being computed
 
-    assert sweep.wait(timeout=120) == 0
     row.refresh_from_db()
     assert row.finished_at is None and not AgreementResult.objects.exists()  # it died mid-task: nothing stored
     second = resend_to_a_second_worker(row, env, platform_processes, name="agreement-second", queues="cpu")

@@ -20,7 +20,7 @@ from inference.services.preannotation import TASK_NAME, prediction_run_queue
 from inference.storage import prediction_dir
 from tests.faults.records import broker_env
 from tests.faults.services import PlatformProcess, PrivateRedis, celery_worker, wait_until
-from tests.faults.sweep import flush_outbox, resend_to_a_second_worker
+from tests.faults.sweep import resend_to_a_second_worker, send_and_freeze_when
 from tests.inference.preannotation.conftest import TILE, make_lab
 from tests.mosaic_builders import ready_mosaic
 
@@ -57,9 +57,8 @@ def test_a_worker_killed_mid_preannotation_is_replaced_and_the_run_is_done_once(
                      RCM_INFERENCE_BATCH_SIZE="8")  # fmt: skip
     first = celery_worker("preannotate-killed", env, queues="gpu")
     platform_processes.append(first.start())
-    assert flush_outbox(env).returncode == 0
-    wait_until(lambda: run_state(run)[0] == RunStatus.RUNNING and run_state(run)[1] > 0, timeout=300,
-               what="the first worker to be predicting", interval=0.05)  # fmt: skip
+    send_and_freeze_when(first, env, lambda: run_state(run)[0] == RunStatus.RUNNING and run_state(run)[1] > 0,
+                         timeout=300, what="the first worker to be predicting")  # fmt: skip
     first.kill()  # the worker and its pool child, SIGKILL, in the middle of the prediction
 
     run.refresh_from_db()

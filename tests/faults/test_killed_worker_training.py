@@ -16,7 +16,7 @@ from inference.ml.model_files import sha256_of
 from inference.models import RegisteredModel
 from tests.faults.records import broker_env
 from tests.faults.services import PlatformProcess, PrivateRedis, celery_worker, wait_until
-from tests.faults.sweep import flush_outbox, resend_to_a_second_worker
+from tests.faults.sweep import resend_to_a_second_worker, send_and_freeze_when
 from tests.training.builders import TILE, export_labelset, training_study
 from training.models import Evaluation, RunStatus, TrainingRun
 from training.services.runs import RUN_TASK, run_create, run_dir
@@ -53,8 +53,7 @@ def test_a_worker_killed_mid_training_is_replaced_and_the_run_resumes_to_one_mod
     env = broker_env(private_redis, RCM_TASK_LEASE_SECONDS=str(LEASE_SECONDS))
     first = celery_worker("training-killed", env, queues="gpu")
     platform_processes.append(first.start())
-    assert flush_outbox(env).returncode == 0
-    wait_until(lambda: epochs_recorded(run) != [], timeout=300, what="the first epoch to finish", interval=0.05)
+    send_and_freeze_when(first, env, lambda: epochs_recorded(run) != [], timeout=300, what="the first epoch to finish")
     first.kill()  # the worker and its pool child, SIGKILL, in the middle of the run
 
     run.refresh_from_db()

@@ -6,6 +6,7 @@
 // returned type stays plain OpenSeadragon.
 import OpenSeadragon from "openseadragon";
 import "../styles/viewer.css";
+import { pageDrawer } from "./drawer";
 import { IDENTITY, PRESETS, createGreyFilter, isIdentity, type Adjustment } from "./presets";
 import { attachScaleBar } from "./scaleBar";
 import { SHORTCUT_HELP, bindShortcuts } from "./shortcuts";
@@ -87,6 +88,8 @@ export function createMosaicViewer(
   const viewer = OpenSeadragon({
     element: stage,
     tileSources: mosaic.dziUrl,
+    // WebGL where the GPU draws it, a 2D canvas where WebGL would run in software (drawer.ts).
+    drawer: pageDrawer(),
     showNavigationControl: false,
     showNavigator,
     navigatorPosition: "BOTTOM_RIGHT",
