@@ -174,9 +174,10 @@ def main() -> None:
     )
     parser.add_argument("--search-duration", type=int, default=60)
     # Locust starts users class by class, the panning readers first: at a slow ramp a short run
-    # would never reach the autosavers, so a smoke run starts everyone in its first second.
+    # would never reach the autosavers, so a smoke run starts everyone in its first second. It lasts 15 s:
+    # on a loaded machine an autosaver's first stroke (after its read is fetched from a cold worker) took over 5 s.
     parser.add_argument("--spawn-rate", type=int, default=0, help="users started per second (default: a fifth of them)")
-    args = smoke.parse_args(parser, {"readers": 3, "autosavers": 2, "duration": 5, "side": 1200, "mosaics": 1,
+    args = smoke.parse_args(parser, {"readers": 3, "autosavers": 2, "duration": 15, "side": 1200, "mosaics": 1,
                                      "search": "", "spawn_rate": 100})  # fmt: skip
     if shutil.which("redis-server") is None or shutil.which("psql") is None:
         sys.exit("redis-server and psql are needed: apt-get install -y redis-server postgresql-client")
