@@ -19,6 +19,7 @@
 // and streams full detail, on-screen first (detailStream.ts). WebGL becomes worth
 // its dependency if zoom frames (a batch rebuild at each new level) grow too slow.
 import OpenSeadragon from "openseadragon";
+import { oncePerFrame } from "./frame";
 import { toMulti } from "./geometry";
 import { lodMode, orderForDrawing, screenRing, viewportBBox, type ScreenTransform } from "./lod";
 import type { RegionStore } from "./store";
@@ -70,7 +71,6 @@ export class OverlayRenderer {
   cursor: { at: Position; radius: number } | null = null;
   lastStats: DrawStats = { regions: 0, milliseconds: 0 };
   onDraw: (stats: DrawStats) => void = () => {};
-  private scheduled = false;
   private readonly batches = new Map<string, Batches>();
   private snapshot: { canvas: HTMLCanvasElement; key: string; offsetX: number; offsetY: number; count: number } | null =
     null;
@@ -96,14 +96,7 @@ export class OverlayRenderer {
   }
 
   /** Redraw at the next frame (for changes that do not move the viewport). */
-  requestDraw(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    requestAnimationFrame(() => {
-      this.scheduled = false;
-      this.draw();
-    });
-  }
+  readonly requestDraw = oncePerFrame(() => this.draw());
 
   /** image -> device pixels of the canvas. */
   transform(): ScreenTransform {

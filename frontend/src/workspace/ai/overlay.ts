@@ -9,6 +9,7 @@ import type { OverlayRenderer } from "../renderer";
 import type { Geometry, Position } from "../types";
 import { heatmapBounds } from "./model";
 import type { Suggestion } from "./types";
+import { oncePerFrame } from "../frame";
 
 /** The AI colour: a spring green, a hue between the labels' green and cyan (annotations/vocabulary.py). */
 export const AI_COLOUR = "#00f0a0";
@@ -28,7 +29,6 @@ export class AIOverlay {
   editing: { id: number; geometry: Geometry } | null = null;
   /** The area being dragged (image corners). */
   area: [Position, Position] | null = null;
-  private scheduled = false;
 
   constructor(
     private readonly viewer: OpenSeadragon.Viewer,
@@ -45,14 +45,8 @@ export class AIOverlay {
     for (const event of ["update-viewport", "animation", "resize", "open"] as const) viewer.addHandler(event, now);
   }
 
-  requestDraw(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    requestAnimationFrame(() => {
-      this.scheduled = false;
-      this.draw();
-    });
-  }
+  /** Redraw at the next frame (for changes that do not move the viewport). */
+  readonly requestDraw = oncePerFrame(() => this.draw());
 
   draw(): void {
     if (!this.viewer.world.getItemAt(0)) return;
